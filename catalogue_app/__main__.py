@@ -1,0 +1,5 @@
+import sys
+
+from catalogue_app.app import main
+
+sys.exit(main())

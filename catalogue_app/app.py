@@ -1,0 +1,23 @@
+"""Entry point: a subcommand runs headless; no command opens the desktop app."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from catalogue_app import cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = cli.parse(argv)
+    except cli.UsageError:
+        return cli.main(argv)  # prints the usage error and returns 2
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    if args.command is not None:
+        return cli.main(argv)
+    from catalogue_app.ui.application import run_gui
+
+    return run_gui(database=args.database)

@@ -1,0 +1,252 @@
+"""A deterministic, illustrative purchase history for demonstrations and tests.
+
+The same seed always gives the same purchases (ids, dates, prices), whatever
+the date today. Every demo purchase is recorded by ``DEMO_RECORDER`` and says
+in its notes that it is illustrative, so no screen or briefing can pass it off
+as a real call-off. The generator writes through SQLAlchemy Core in batches so
+that it scales to the benchmark's millions of rows.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+from typing import TypeVar
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue_app.db import models as m
+from catalogue_app.domain.money import round_money, split_largest_remainder
+from catalogue_app.domain.periods import FinancialYear
+from catalogue_app.domain.pricing import FrameworkTerm, PriceBreak, unit_price_for_quantity
+
+DEMO_RECORDER = "demo"
+DEMO_NOTE = "Illustrative demo purchase generated for demonstration; not a real call-off."
+DEFAULT_SEED = 20100401
+DEFAULT_PURCHASES = 6000
+FIRST_YEAR = 2010  # FY 2010/11: the year Norfolk and Suffolk agreed to collaborate
+LAST_YEAR = 2025  # FY 2025/26: the last complete financial year in the history
+ANNUAL_PRICE_DRIFT = Decimal("0.025")  # prices in earlier years were lower by this a year
+BATCH = 5000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Offer:
+    lot_id: int
+    term: FrameworkTerm
+    valid_from: date
+    valid_to: date | None
+    ceiling: Decimal
+    breaks: tuple[PriceBreak, ...]
+
+    def active_on(self, day: date) -> bool:
+        return (
+            self.term.is_active_on(day)
+            and self.valid_from <= day
+            and (self.valid_to is None or day <= self.valid_to)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Product:
+    id: int
+    list_price: Decimal
+    offers: tuple[_Offer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Buyer:
+    force_id: int | None
+    collaboration_id: int | None
+    prefix: str
+    members: tuple[tuple[int, Decimal, date], ...]  # force id, officer FTE, joined on
+
+    def members_on(self, day: date) -> list[tuple[int, Decimal]]:
+        return [(f, fte) for f, fte, joined in self.members if joined <= day]
+
+
+def has_demo_history(session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(m.Purchase.recorded_by == DEMO_RECORDER))))
+
+
+def generate_demo_history(
+    session: Session,
+    *,
+    purchases: int = DEFAULT_PURCHASES,
+    seed: int = DEFAULT_SEED,
+    first_year: int = FIRST_YEAR,
+    last_year: int = LAST_YEAR,
+) -> int:
+    """Insert ``purchases`` demo call-offs (and joint-purchase shares); return the count."""
+    rng = random.Random(seed)
+    products = _load_products(session)
+    buyers, buyer_weights = _load_buyers(session)
+    if not products or not buyers:
+        return 0
+    product_weights = list(accumulate(float(_product_weight(p)) for p in products))
+    buyer_cum = list(accumulate(buyer_weights))
+    # Call-offs through frameworks grew year on year: later years weigh more.
+    years = [FinancialYear(y) for y in range(first_year, last_year + 1)]
+    year_weights = list(accumulate(float(3 + i) for i in range(len(years))))
+    sequence: dict[tuple[str, int], int] = {}
+
+    purchase_rows: list[dict] = []
+    share_rows: list[dict] = []
+    written = 0
+    for _ in range(purchases):
+        fy = _pick(rng, years, year_weights)
+        day = fy.start + timedelta(days=rng.randrange((fy.end - fy.start).days + 1))
+        buyer = _pick(rng, buyers, buyer_cum)
+        members = buyer.members_on(day) if buyer.collaboration_id else []
+        if buyer.collaboration_id and not members:
+            buyer = _pick(rng, buyers, buyer_cum)
+            while buyer.collaboration_id is not None:
+                buyer = _pick(rng, buyers, buyer_cum)
+        product = _pick(rng, products, product_weights)
+        row = _purchase_row(rng, product, buyer, day, sequence)
+        purchase_rows.append(row)
+        if buyer.collaboration_id:
+            total = row["unit_price"] * row["quantity"]
+            shares = split_largest_remainder(total, [fte for _, fte in members])
+            share_rows.extend(
+                {"purchase_id": row["id"], "force_id": f, "amount": amount}
+                for (f, _), amount in zip(members, shares, strict=True)
+            )
+        if len(purchase_rows) >= BATCH:
+            written += _flush(session, purchase_rows, share_rows)
+    written += _flush(session, purchase_rows, share_rows)
+    return written
+
+
+def _flush(session: Session, purchase_rows: list[dict], share_rows: list[dict]) -> int:
+    n = len(purchase_rows)
+    if purchase_rows:
+        session.execute(insert(m.Purchase), purchase_rows)
+    if share_rows:
+        session.execute(insert(m.PurchaseShare), share_rows)
+    purchase_rows.clear()
+    share_rows.clear()
+    return n
+
+
+def _purchase_row(
+    rng: random.Random,
+    product: _Product,
+    buyer: _Buyer,
+    day: date,
+    sequence: dict[tuple[str, int], int],
+) -> dict:
+    quantity = _quantity(rng, product.list_price)
+    years_before = LAST_YEAR - FinancialYear.containing(day).start_year
+    drift = (1 - ANNUAL_PRICE_DRIFT) ** years_before
+    baseline = round_money(product.list_price * drift)
+    active = [o for o in product.offers if o.active_on(day)]
+    lot_id = None
+    if active and rng.random() < 0.85:
+        offer = rng.choice(active)
+        lot_id = offer.lot_id
+        unit = round_money(unit_price_for_quantity(offer.ceiling, offer.breaks, quantity) * drift)
+    else:
+        discount = Decimal(rng.randrange(0, 6)) / 100
+        unit = round_money(baseline * (1 - discount))
+    fy = FinancialYear.containing(day).start_year
+    key = (buyer.prefix, fy)
+    sequence[key] = sequence.get(key, 0) + 1
+    recorded = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=UTC)
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "order_reference": f"{buyer.prefix}/{fy}/{sequence[key]:05d}",
+        "buyer_force_id": buyer.force_id,
+        "buyer_collaboration_id": buyer.collaboration_id,
+        "product_id": product.id,
+        "lot_id": lot_id,
+        "quantity": quantity,
+        "unit_price": unit,
+        "baseline_unit_price": baseline,
+        "order_date": day,
+        "recorded_by": DEMO_RECORDER,
+        "recorded_at": recorded,
+        "status": "active",
+        "void_reason": None,
+        "notes": DEMO_NOTE,
+        "revision": 1,
+    }
+
+
+def _quantity(rng: random.Random, list_price: Decimal) -> int:
+    if list_price >= 10000:
+        low, high = 1, 25
+    elif list_price >= 500:
+        low, high = 1, 400
+    else:
+        low, high = 10, 3000
+    # log-uniform: many small orders, a few large ones
+    return max(low, min(high, round(low * (high / low) ** rng.random())))
+
+
+def _product_weight(product: _Product) -> int:
+    return 6 if product.offers else 2
+
+
+def _pick(rng: random.Random, items: Sequence[T], cumulative: list[float]) -> T:
+    return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+def _load_products(session: Session) -> list[_Product]:
+    offers: dict[int, list[_Offer]] = {}
+    stmt = select(m.Offer).options(
+        selectinload(m.Offer.price_breaks), selectinload(m.Offer.lot).selectinload(m.Lot.framework)
+    )
+    for o in session.scalars(stmt):
+        offers.setdefault(o.product_id, []).append(
+            _Offer(
+                o.lot_id,
+                o.lot.framework.term,
+                o.valid_from,
+                o.valid_to,
+                o.ceiling_unit_price,
+                tuple(PriceBreak(b.min_quantity, b.unit_price) for b in o.price_breaks),
+            )
+        )
+    rows = session.execute(
+        select(m.Product.id, m.Product.list_price)
+        .where(m.Product.status != "withdrawn")
+        .order_by(m.Product.id)
+    )
+    return [_Product(pid, price, tuple(offers.get(pid, ()))) for pid, price in rows]
+
+
+def _load_buyers(session: Session) -> tuple[list[_Buyer], list[float]]:
+    buyers: list[_Buyer] = []
+    weights: list[float] = []
+    for force in session.scalars(select(m.Force).order_by(m.Force.id)):
+        fte = force.officer_fte or Decimal(1000)
+        buyers.append(_Buyer(force.id, None, _prefix(force.code), ()))
+        weights.append(float(fte))
+    collabs = session.scalars(
+        select(m.Collaboration)
+        .options(selectinload(m.Collaboration.members).selectinload(m.CollaborationMember.force))
+        .order_by(m.Collaboration.id)
+    )
+    for c in collabs:
+        members = tuple(
+            (mem.force_id, mem.force.officer_fte or Decimal(1000), mem.joined_on)
+            for mem in sorted(c.members, key=lambda mem: mem.force_id)
+        )
+        buyers.append(_Buyer(None, c.id, _prefix(c.code), members))
+        # A collaboration buys about as often as one large member force.
+        weights.append(float(max(fte for _, fte, _ in members)))
+    return buyers, weights
+
+
+def _prefix(code: str) -> str:
+    return code.upper()

@@ -1,0 +1,32 @@
+"""Closed vocabularies of the domain."""
+
+from enum import StrEnum
+
+
+class ForceKind(StrEnum):
+    TERRITORIAL = "territorial"
+    NATIONAL = "national"
+    SPECIAL = "special"
+
+
+class SupplierStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXCLUDED = "excluded"
+
+
+class ProductStatus(StrEnum):
+    CHAMPION = "champion"
+    APPROVED = "approved"
+    CHALLENGER = "challenger"
+    WITHDRAWN = "withdrawn"
+
+
+class PurchaseStatus(StrEnum):
+    ACTIVE = "active"
+    VOID = "void"
+
+
+class BuyerKind(StrEnum):
+    FORCE = "force"
+    COLLABORATION = "collaboration"

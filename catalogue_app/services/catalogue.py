@@ -1,0 +1,278 @@
+"""Reading the catalogue: forces, collaborations, frameworks, products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from catalogue_app.db import models as m
+from catalogue_app.domain.enums import ProductStatus
+from catalogue_app.domain.errors import NotFoundError, ValidationError
+from catalogue_app.domain.text import split_tags
+from catalogue_app.services.database import Database
+from catalogue_app.services.dto import (
+    CollaborationRow,
+    ForceRow,
+    FrameworkRow,
+    OfferInfo,
+    Page,
+    PriceBreakInfo,
+    ProductDetail,
+    ProductRow,
+)
+
+MAX_SEARCH_TERMS = 8
+MAX_TERM_LENGTH = 60
+PRODUCT_SORT_KEYS = ("relevance", "code", "name", "supplier", "category", "status", "list_price")
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    text: str = ""
+    status: str | None = None
+    category: str | None = None
+    sort: str = "relevance"
+    descending: bool = False
+
+
+def search_terms(text: str) -> list[str]:
+    """Words to match, made safe: any input (quotes, wildcards, a huge paste) is fine."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text.lower())
+    words = [w[:MAX_TERM_LENGTH] for w in printable.split()]
+    return words[:MAX_SEARCH_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class CatalogueService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- forces and collaborations -------------------------------------------------
+    def list_forces(self) -> list[ForceRow]:
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(m.Force, m.Region.name)
+                .outerjoin(m.Region, m.Force.region_id == m.Region.id)
+                .order_by(m.Force.name)
+            ).all()
+            return [
+                ForceRow(f.code, f.name, f.short_name, f.welsh_name, f.kind, region, f.officer_fte)
+                for f, region in rows
+            ]
+
+    def list_collaborations(self) -> list[CollaborationRow]:
+        with self.db.transaction() as s:
+            collabs = s.scalars(
+                select(m.Collaboration)
+                .options(
+                    selectinload(m.Collaboration.members).selectinload(m.CollaborationMember.force),
+                    selectinload(m.Collaboration.lead_force),
+                )
+                .order_by(m.Collaboration.name)
+            ).all()
+            return [
+                CollaborationRow(
+                    c.code,
+                    c.name,
+                    c.lead_force.code if c.lead_force else None,
+                    [mem.force.code for mem in sorted(c.members, key=lambda x: x.joined_on)],
+                    c.description,
+                )
+                for c in collabs
+            ]
+
+    # -- frameworks -----------------------------------------------------------------
+    def list_frameworks(self, today: date | None = None) -> list[FrameworkRow]:
+        today = today or date.today()
+        with self.db.transaction() as s:
+            lot_counts = dict(
+                s.execute(
+                    select(m.Lot.framework_id, func.count()).group_by(m.Lot.framework_id)
+                ).all()
+            )
+            rows = []
+            for fw in s.scalars(select(m.Framework).order_by(m.Framework.reference)):
+                term = fw.term
+                if today < fw.start_date:
+                    status = "not started"
+                elif term.is_active_on(today):
+                    status = "active"
+                else:
+                    status = "expired"
+                rows.append(
+                    FrameworkRow(
+                        fw.reference,
+                        fw.title,
+                        fw.owner,
+                        fw.start_date,
+                        fw.end_date,
+                        term.effective_end,
+                        term.extensions_left,
+                        fw.max_value,
+                        lot_counts.get(fw.id, 0),
+                        status,
+                        fw.illustrative,
+                    )
+                )
+            return rows
+
+    # -- products ---------------------------------------------------------------------
+    def search_products(
+        self, query: ProductQuery, *, limit: int | None = None, offset: int = 0
+    ) -> Page:
+        if limit is not None and limit < 0:
+            raise ValidationError("the limit must not be negative", field="limit")
+        with self.db.transaction() as s:
+            base = self._product_filter(s, query)
+            total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
+            stmt = self._product_order(base, query).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            rows = [ProductRow(*row[:8], split_tags(row[8])) for row in s.execute(stmt)]
+            return Page(rows, total)
+
+    def _product_filter(self, s, query: ProductQuery) -> Select:  # type: ignore[no-untyped-def]
+        stmt = (
+            select(
+                m.Product.code,
+                m.Product.name,
+                m.Supplier.name.label("supplier"),
+                m.Category.label.label("category"),
+                m.Product.status,
+                m.Product.unit,
+                m.Product.list_price,
+                m.Product.accredited_to,
+                m.Product.tags,
+            )
+            .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
+            .join(m.Category, m.Product.category_id == m.Category.id)
+        )
+        if query.status:
+            if query.status not in {s.value for s in ProductStatus}:
+                names = ", ".join(s.value for s in ProductStatus)
+                raise ValidationError(
+                    f"“{query.status}” is not a product status; use one of {names}",
+                    field="status",
+                )
+            stmt = stmt.where(m.Product.status == query.status)
+        if query.category:
+            stmt = stmt.where(self._category_clause(s, query.category))
+        for term in search_terms(query.text):
+            pattern = _like_pattern(term)
+            fields = (
+                m.Product.code,
+                m.Product.name,
+                m.Product.description,
+                m.Product.tags,
+                m.Supplier.name,
+                m.Category.label,
+            )
+            stmt = stmt.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
+        return stmt
+
+    def _category_clause(self, s, category: str):  # type: ignore[no-untyped-def]
+        wanted = category.strip().lower()
+        match = or_(
+            m.Category.cpv_code == category.strip(),
+            func.substr(m.Category.cpv_code, 1, 8) == category.strip()[:8],
+            func.lower(m.Category.group_name) == wanted,
+            func.lower(m.Category.label) == wanted,
+        )
+        if s.scalar(select(func.count()).select_from(m.Category).where(match)) == 0:
+            raise ValidationError(
+                f"no category matches “{category}”; give a CPV code such as 35815100-1 "
+                "or a group such as “Body armour”",
+                field="category",
+            )
+        return match
+
+    def _product_order(self, stmt: Select, query: ProductQuery) -> Select:
+        if query.sort not in PRODUCT_SORT_KEYS:
+            raise ValidationError(
+                f"cannot sort by “{query.sort}”; use one of {', '.join(PRODUCT_SORT_KEYS)}",
+                field="sort",
+            )
+        columns = {
+            "code": m.Product.code,
+            "name": m.Product.name,
+            "supplier": m.Supplier.name,
+            "category": m.Category.label,
+            "status": m.Product.status,
+            "list_price": m.Product.list_price,
+        }
+        terms = search_terms(query.text)
+        if query.sort == "relevance":
+            if not terms:
+                return stmt.order_by(m.Product.name, m.Product.code)
+            first = terms[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            name = func.lower(m.Product.name)
+            rank = case(
+                (func.lower(m.Product.code) == terms[0], 0),
+                (name.like(f"{first}%", escape="\\"), 1),
+                (name.like(f"%{first}%", escape="\\"), 2),
+                else_=3,
+            )
+            return stmt.order_by(rank, m.Product.name, m.Product.code)
+        column = columns[query.sort]
+        ordered = column.desc() if query.descending else column.asc()
+        return stmt.order_by(ordered, m.Product.code)
+
+    def get_product(self, code: str) -> ProductDetail:
+        with self.db.transaction() as s:
+            product = s.scalar(
+                select(m.Product)
+                .where(m.Product.code == code)
+                .options(selectinload(m.Product.supplier), selectinload(m.Product.category))
+            )
+            if product is None:
+                raise NotFoundError(f"no product has the code “{code}”")
+            offers = s.scalars(
+                select(m.Offer)
+                .where(m.Offer.product_id == product.id)
+                .options(
+                    selectinload(m.Offer.price_breaks),
+                    selectinload(m.Offer.lot).selectinload(m.Lot.framework),
+                )
+            ).all()
+            offer_infos = []
+            for o in sorted(offers, key=lambda o: (o.lot.framework.reference, o.lot.number)):
+                fw = o.lot.framework
+                term = fw.term
+                offer_infos.append(
+                    OfferInfo(
+                        fw.reference,
+                        fw.title,
+                        o.lot.number,
+                        o.lot.title,
+                        o.ceiling_unit_price,
+                        o.valid_from,
+                        o.valid_to,
+                        term.effective_end,
+                        [PriceBreakInfo(b.min_quantity, b.unit_price) for b in o.price_breaks],
+                    )
+                )
+            return ProductDetail(
+                product.code,
+                product.name,
+                product.description,
+                product.supplier.name,
+                product.supplier.status,
+                product.category.label,
+                product.category.cpv_code,
+                product.status,
+                product.unit,
+                product.list_price,
+                product.accredited_from,
+                product.accredited_to,
+                split_tags(product.tags),
+                product.source,
+                product.illustrative,
+                offer_infos,
+            )

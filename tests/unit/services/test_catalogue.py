@@ -1,0 +1,131 @@
+from datetime import date
+
+import pytest
+
+from catalogue_app.domain.errors import NotFoundError, ValidationError
+from catalogue_app.services.catalogue import CatalogueService, ProductQuery, search_terms
+
+
+@pytest.fixture
+def catalogue(db):
+    return CatalogueService(db)
+
+
+def test_search_finds_athena_first(catalogue):
+    page = catalogue.search_products(ProductQuery("athena"))
+    assert page.total >= 1
+    assert page.rows[0].name.lower().startswith("athena")
+    assert page.rows[0].supplier.startswith("Northgate")
+
+
+def test_search_is_case_insensitive_and_every_word_must_match(catalogue):
+    one = catalogue.search_products(ProductQuery("ARMOUR")).total
+    both = catalogue.search_products(ProductQuery("armour zzzzunlikely")).total
+    assert one > 0 and both == 0
+
+
+def test_search_matches_supplier_names(catalogue):
+    rows = catalogue.search_products(ProductQuery("motorola")).rows
+    assert rows
+    assert any(r.supplier.startswith("Motorola Solutions") for r in rows)
+
+
+def test_empty_text_lists_everything_and_limit_pages(catalogue):
+    everything = catalogue.search_products(ProductQuery(""))
+    assert everything.total == len(everything.rows) >= 40
+    first = catalogue.search_products(ProductQuery(""), limit=10)
+    second = catalogue.search_products(ProductQuery(""), limit=10, offset=10)
+    assert first.total == everything.total
+    assert [r.code for r in first.rows + second.rows] == [r.code for r in everything.rows[:20]]
+
+
+def test_status_and_category_filters(catalogue):
+    champions = catalogue.search_products(ProductQuery(status="champion")).rows
+    assert champions and {r.status for r in champions} == {"champion"}
+    armour = catalogue.search_products(ProductQuery(category="Body armour")).rows
+    assert len(armour) >= 5
+    by_cpv = catalogue.search_products(ProductQuery(category="35815100-1")).rows
+    assert by_cpv and {r.category for r in by_cpv} == {"Bullet-proof vests"}
+
+
+def test_bad_filters_are_named(catalogue):
+    with pytest.raises(ValidationError, match="“favourite” is not a product status"):
+        catalogue.search_products(ProductQuery(status="favourite"))
+    with pytest.raises(ValidationError, match="no category matches “Kitchens”"):
+        catalogue.search_products(ProductQuery(category="Kitchens"))
+    with pytest.raises(ValidationError, match="cannot sort by"):
+        catalogue.search_products(ProductQuery(sort="colour"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        "'",
+        "*",
+        "-",
+        "AND",
+        "OR NOT",
+        "%",
+        "_",
+        "\\",
+        "a%_\\b",
+        "🚓🚨",
+        "x" * 10000,
+        "'; DROP TABLE products; --",
+        "\x00",
+        "athena*",
+    ],
+)
+def test_hostile_search_text_gives_results_or_nothing_never_an_error(catalogue, text):
+    page = catalogue.search_products(ProductQuery(text), limit=5)
+    assert page.total >= 0
+
+
+def test_wildcards_are_literal_not_patterns(catalogue):
+    assert catalogue.search_products(ProductQuery("%")).total == 0
+    assert catalogue.search_products(ProductQuery("_")).total == 0
+
+
+def test_search_terms_are_bounded():
+    terms = search_terms(" ".join(["word"] * 100) + " " + "y" * 500)
+    assert len(terms) == 8 and all(len(t) <= 60 for t in terms)
+
+
+def test_sorting_happens_in_sql(catalogue):
+    rows = catalogue.search_products(ProductQuery(sort="list_price", descending=True)).rows
+    prices = [r.list_price for r in rows]
+    assert prices == sorted(prices, reverse=True)
+
+
+def test_product_detail_lists_framework_routes_with_price_breaks(catalogue):
+    code = catalogue.search_products(ProductQuery("athena")).rows[0].code
+    detail = catalogue.get_product(code)
+    assert detail.status == "champion"
+    assert len(detail.offers) >= 2
+    assert any(o.price_breaks for o in detail.offers)
+    for offer in detail.offers:
+        prices = [offer.ceiling_unit_price] + [b.unit_price for b in offer.price_breaks]
+        assert prices == sorted(prices, reverse=True)
+
+
+def test_unknown_product_code_is_named(catalogue):
+    with pytest.raises(NotFoundError, match="no product has the code “NOPE-1”"):
+        catalogue.get_product("NOPE-1")
+
+
+def test_framework_status_depends_on_the_day(catalogue):
+    early = {f.reference: f.status for f in catalogue.list_frameworks(today=date(2012, 1, 1))}
+    late = {f.reference: f.status for f in catalogue.list_frameworks(today=date(2026, 11, 23))}
+    assert len(early) >= 10
+    assert "active" in early.values() and "not started" in early.values()
+    assert "active" in late.values() and "expired" in late.values()
+
+
+def test_forces_and_collaborations_lists(catalogue):
+    forces = catalogue.list_forces()
+    assert len(forces) == 46
+    dyfed = next(f for f in forces if f.code == "dyfed-powys")
+    assert dyfed.welsh_name == "Heddlu Dyfed-Powys" and dyfed.region == "Wales"
+    ecis = next(c for c in catalogue.list_collaborations() if c.code == "ecis")
+    assert set(ecis.members) == {"kent", "essex", "suffolk", "norfolk"}
