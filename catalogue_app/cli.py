@@ -20,6 +20,7 @@ from catalogue_app.output import FORMATS, render
 from catalogue_app.paths import user_data_dir
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import Database, open_database
+from catalogue_app.services.dto import ProductRow
 
 PROG = "catalogue-app"
 EXIT_REFUSED = 1
@@ -137,10 +138,11 @@ def _list(fetch: Callable[[CatalogueService], list], columns: Sequence[str]):  #
 def _products_search(db: Database, args: argparse.Namespace, out: TextIO) -> None:
     query = ProductQuery(text=args.text, status=args.status, category=args.category)
     page = CatalogueService(db).search_products(query, limit=args.limit)
-    columns = ["code", "name", "supplier", "category", "status", "unit", "list_price"]
+    records = [r.to_dict() for r in page.rows]
+    columns = list(ProductRow.__dataclass_fields__)
     if args.format == "table":
         columns = ["code", "name", "supplier", "status", "list_price"]
-    out.write(render([r.to_dict() for r in page.rows], columns, args.format))
+    out.write(render(records, columns, args.format))
 
 
 def _products_show(db: Database, args: argparse.Namespace, out: TextIO) -> None:
