@@ -64,13 +64,17 @@ class MainWindow(QMainWindow):
         self.table.setObjectName("productsTable")
         self.table.setAccessibleName("Products")
         self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # Sorting is done in SQL by the model; the view only shows the indicator.
+        # (setSortingEnabled would sort at once, by the first column, descending.)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(self._sort_requested)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -149,6 +153,12 @@ class MainWindow(QMainWindow):
             return
         self._update_counts()
         self.search_changed.emit(text)
+
+    def _sort_requested(self, column: int, order: Qt.SortOrder) -> None:
+        try:
+            self.model.sort(column, order)
+        except CatalogueError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
 
     def refresh(self) -> None:
         try:

@@ -1,5 +1,5 @@
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from catalogue_app import __version__
@@ -63,15 +63,18 @@ def test_hostile_search_text_does_not_raise(window, qtbot):
 
 
 def test_clicking_a_header_sorts_in_sql(window, qtbot):
-    header = window.table.horizontalHeader()
-    price = column("list_price")
-    header.sectionClicked.emit(price)
-    window.table.sortByColumn(price, Qt.SortOrder.DescendingOrder)
-    prices = [window.model.row_at(r).list_price for r in range(window.model.rowCount())]
-    assert prices == sorted(prices, reverse=True)
-    window.table.sortByColumn(column("name"), Qt.SortOrder.AscendingOrder)
+    # Opens in relevance order (by name when nothing is searched), no indicator.
     names = [window.model.row_at(r).name for r in range(window.model.rowCount())]
     assert names == sorted(names)
+    header = window.table.horizontalHeader()
+    price = column("list_price")
+    header.setSortIndicator(price, Qt.SortOrder.DescendingOrder)
+    prices = [window.model.row_at(r).list_price for r in range(window.model.rowCount())]
+    assert prices == sorted(prices, reverse=True)
+    x = header.sectionViewportPosition(price) + header.sectionSize(price) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    prices = [window.model.row_at(r).list_price for r in range(window.model.rowCount())]
+    assert prices == sorted(prices)
 
 
 def test_copy_puts_selected_rows_on_the_clipboard_as_tab_separated_text(window):

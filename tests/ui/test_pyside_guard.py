@@ -43,7 +43,8 @@ def _pyside_requirements():
 def _allowed(version: str, python: str) -> bool:
     env = {"python_version": python, "python_full_version": python + ".0"}
     return any(
-        (req.marker is None or req.marker.evaluate(env)) and req.specifier.contains(Version(version))
+        (req.marker is None or req.marker.evaluate(env))
+        and req.specifier.contains(Version(version))
         for req in _pyside_requirements()
     )
 

@@ -39,13 +39,25 @@ def test_products_search_json_has_stable_keys_and_money_as_text(db_location):
     records = json.loads(out)
     assert records[0]["code"] == "ATHENA"
     assert list(records[0]) == EXPECTED_PRODUCT_KEYS
-    assert records[0]["list_price"].count(".") == 1 and len(records[0]["list_price"].split(".")[1]) == 2
+    assert (
+        records[0]["list_price"].count(".") == 1
+        and len(records[0]["list_price"].split(".")[1]) == 2
+    )
 
 
 def test_products_search_filters_and_limit(db_location):
     code, out = run(
-        "--database", db_location, "products", "search", "", "--status", "champion",
-        "--limit", "3", "--format", "csv",
+        "--database",
+        db_location,
+        "products",
+        "search",
+        "",
+        "--status",
+        "champion",
+        "--limit",
+        "3",
+        "--format",
+        "csv",
     )
     assert code == 0
     lines = out.strip().splitlines()
