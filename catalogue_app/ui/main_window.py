@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_state()
         self._update_counts()
+        self.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- construction --------------------------------------------------------------------
     def _build_central(self) -> None:
