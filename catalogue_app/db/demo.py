@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from itertools import accumulate
 from typing import TypeVar
 
@@ -42,18 +43,13 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class _Offer:
     lot_id: int
-    term: FrameworkTerm
-    valid_from: date
-    valid_to: date | None
+    first_day: date  # the later of the framework's start and the offer's valid_from
+    last_day: date  # the earlier of the framework's effective end and valid_to
     ceiling: Decimal
     breaks: tuple[PriceBreak, ...]
 
     def active_on(self, day: date) -> bool:
-        return (
-            self.term.is_active_on(day)
-            and self.valid_from <= day
-            and (self.valid_to is None or day <= self.valid_to)
-        )
+        return self.first_day <= day <= self.last_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +124,12 @@ def generate_demo_history(
 
 
 def _flush(session: Session, purchase_rows: list[dict], share_rows: list[dict]) -> int:
+    # Core inserts of the tables (not the ORM's bulk path): one executemany each.
     n = len(purchase_rows)
     if purchase_rows:
-        session.execute(insert(m.Purchase), purchase_rows)
+        session.execute(insert(m.Purchase.__table__), purchase_rows)
     if share_rows:
-        session.execute(insert(m.PurchaseShare), share_rows)
+        session.execute(insert(m.PurchaseShare.__table__), share_rows)
     purchase_rows.clear()
     share_rows.clear()
     return n
@@ -146,8 +143,8 @@ def _purchase_row(
     sequence: dict[tuple[str, int], int],
 ) -> dict:
     quantity = _quantity(rng, product.list_price)
-    years_before = LAST_YEAR - FinancialYear.containing(day).start_year
-    drift = (1 - ANNUAL_PRICE_DRIFT) ** years_before
+    fy = FinancialYear.containing(day).start_year
+    drift = _drift(fy)
     baseline = round_money(product.list_price * drift)
     active = [o for o in product.offers if o.active_on(day)]
     lot_id = None
@@ -158,7 +155,6 @@ def _purchase_row(
     else:
         discount = Decimal(rng.randrange(0, 6)) / 100
         unit = round_money(baseline * (1 - discount))
-    fy = FinancialYear.containing(day).start_year
     key = (buyer.prefix, fy)
     sequence[key] = sequence.get(key, 0) + 1
     recorded = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=UTC)
@@ -182,6 +178,12 @@ def _purchase_row(
     }
 
 
+@cache
+def _drift(financial_year: int) -> Decimal:
+    """Price level of a year relative to the last year of the history."""
+    return (1 - ANNUAL_PRICE_DRIFT) ** max(0, LAST_YEAR - financial_year)
+
+
 def _quantity(rng: random.Random, list_price: Decimal) -> int:
     if list_price >= 10000:
         low, high = 1, 25
@@ -202,27 +204,52 @@ def _pick(rng: random.Random, items: Sequence[T], cumulative: list[float]) -> T:
 
 
 def _load_products(session: Session) -> list[_Product]:
+    breaks: dict[int, list[PriceBreak]] = {}
+    for offer_id, quantity, price in session.execute(
+        select(
+            m.PriceBreakRow.offer_id, m.PriceBreakRow.min_quantity, m.PriceBreakRow.unit_price
+        ).order_by(m.PriceBreakRow.offer_id, m.PriceBreakRow.min_quantity)
+    ):
+        breaks.setdefault(offer_id, []).append(PriceBreak(quantity, price))
     offers: dict[int, list[_Offer]] = {}
-    stmt = select(m.Offer).options(
-        selectinload(m.Offer.price_breaks), selectinload(m.Offer.lot).selectinload(m.Lot.framework)
+    terms: dict[int, FrameworkTerm] = {}
+    rows = session.execute(
+        select(
+            m.Offer.id,
+            m.Offer.product_id,
+            m.Offer.lot_id,
+            m.Offer.valid_from,
+            m.Offer.valid_to,
+            m.Offer.ceiling_unit_price,
+            m.Framework.id,
+            m.Framework.start_date,
+            m.Framework.end_date,
+            m.Framework.extension_count,
+            m.Framework.extension_months,
+            m.Framework.extensions_taken,
+        )
+        .join(m.Lot, m.Offer.lot_id == m.Lot.id)
+        .join(m.Framework, m.Lot.framework_id == m.Framework.id)
+        .order_by(m.Offer.id)
     )
-    for o in session.scalars(stmt):
-        offers.setdefault(o.product_id, []).append(
+    for offer_id, product_id, lot_id, valid_from, valid_to, ceiling, fw_id, *term in rows:
+        fw_term = terms.get(fw_id) or terms.setdefault(fw_id, FrameworkTerm(*term))
+        last = fw_term.effective_end if valid_to is None else min(valid_to, fw_term.effective_end)
+        offers.setdefault(product_id, []).append(
             _Offer(
-                o.lot_id,
-                o.lot.framework.term,
-                o.valid_from,
-                o.valid_to,
-                o.ceiling_unit_price,
-                tuple(PriceBreak(b.min_quantity, b.unit_price) for b in o.price_breaks),
+                lot_id,
+                max(valid_from, fw_term.start_date),
+                last,
+                ceiling,
+                tuple(breaks.get(offer_id, ())),
             )
         )
-    rows = session.execute(
+    products = session.execute(
         select(m.Product.id, m.Product.list_price)
         .where(m.Product.status != "withdrawn")
         .order_by(m.Product.id)
     )
-    return [_Product(pid, price, tuple(offers.get(pid, ()))) for pid, price in rows]
+    return [_Product(pid, price, tuple(offers.get(pid, ()))) for pid, price in products]
 
 
 def _load_buyers(session: Session) -> tuple[list[_Buyer], list[float]]:
