@@ -273,7 +273,7 @@ class Purchase(Base):
     __tablename__ = "purchases"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
-    order_reference: Mapped[str] = mapped_column(String(80))
+    order_reference: Mapped[str] = mapped_column(String(80), index=True)
     buyer_force_id: Mapped[int | None] = mapped_column(ForeignKey("forces.id"))
     buyer_collaboration_id: Mapped[int | None] = mapped_column(ForeignKey("collaborations.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

@@ -127,16 +127,24 @@ class CatalogueService:
     def search_products(
         self, query: ProductQuery, *, limit: int | None = None, offset: int = 0
     ) -> Page:
+        with self.db.transaction() as s:
+            count_stmt, page_stmt = self.product_search_statements(s, query, limit, offset)
+            total = s.scalar(count_stmt) or 0
+            rows = [ProductRow(*row[:8], split_tags(row[8])) for row in s.execute(page_stmt)]
+            return Page(rows, total)
+
+    def product_search_statements(
+        self, s, query: ProductQuery, limit: int | None = None, offset: int = 0
+    ) -> tuple[Select, Select]:  # type: ignore[no-untyped-def]
+        """The SQL a search runs: (count of matches, the requested page of them)."""
         if limit is not None and limit < 0:
             raise ValidationError("the limit must not be negative", field="limit")
-        with self.db.transaction() as s:
-            base = self._product_filter(s, query)
-            total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
-            stmt = self._product_order(base, query).offset(offset)
-            if limit is not None:
-                stmt = stmt.limit(limit)
-            rows = [ProductRow(*row[:8], split_tags(row[8])) for row in s.execute(stmt)]
-            return Page(rows, total)
+        base = self._product_filter(s, query)
+        count_stmt = select(func.count()).select_from(base.subquery())
+        page_stmt = self._product_order(base, query).offset(offset)
+        if limit is not None:
+            page_stmt = page_stmt.limit(limit)
+        return count_stmt, page_stmt
 
     def _product_filter(self, s, query: ProductQuery) -> Select:  # type: ignore[no-untyped-def]
         stmt = (

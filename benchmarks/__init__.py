@@ -1,0 +1,1 @@
+"""Speed and memory at national scale, each figure beside a floor measured in the same run."""

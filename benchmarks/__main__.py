@@ -1,0 +1,195 @@
+"""make bench: speed and memory at national scale, beside floors measured in the same run.
+
+    python -m benchmarks [--quick] [--runs N] [--rebuild] [--only NAME ...]
+
+Every figure is the median of several runs after a warm-up. GUI figures are
+taken offscreen, a lower bound for a real display. Results are printed as a
+table (figure | floor | ratio | target) and written to
+benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import dataset, measures
+from benchmarks.timing import Line, table
+
+ROOT = Path(__file__).resolve().parent
+PROJECT = ROOT.parent
+
+
+def _probe_seconds(args: list[str], runs: int) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    samples = []
+    for n in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.gui_probe", *args],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = proc.stdout.readline() if proc.stdout else ""
+        elapsed = time.perf_counter() - start
+        proc.wait(timeout=120)
+        if line.strip() != "painted":
+            raise RuntimeError(f"gui probe {args[0]} did not paint")
+        if n:  # the first run warms the disk cache
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def cold_start(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
+    bare = _probe_seconds(["bare"], runs)
+    app = _probe_seconds(["cold", str(path)], runs)
+    return [
+        Line(
+            "cold start → first rows painted",
+            app,
+            bare,
+            "s",
+            "≤ 0.6 s and ≤ 4.5× floor",
+            app <= 0.6 and app <= 4.5 * bare,
+            "floor: bare QMainWindow",
+        )
+    ]
+
+
+def interactive(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.gui_probe", "interactive", str(path), str(runs)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    floors = measures.search_floors(path, runs)
+    lines = []
+    for label, figure in data["search_ms"].items():
+        lines.append(
+            Line(
+                f"search keystroke → paint: {label}",
+                figure,
+                floors[label],
+                "ms",
+                "≤ 30 ms median, ≤ 60 ms worst",
+                figure <= 60,
+                "floor: same SQL via sqlite3",
+            )
+        )
+    searches = list(data["search_ms"].values())
+    median = statistics.median(searches)
+    lines.append(
+        Line(
+            "search keystroke → paint: median of queries",
+            median,
+            statistics.median(floors.values()),
+            "ms",
+            "≤ 30 ms",
+            median <= 30,
+        )
+    )
+    for where, figure in data["scroll_ms"].items():
+        lines.append(
+            Line(
+                f"scroll: jump to the {where} → paint",
+                figure,
+                None,
+                "ms",
+                "≤ 30 ms",
+                figure <= 30,
+                f"of {data['rows_total']:,} rows",
+            )
+        )
+    rss = data["peak_rss_mb"]
+    lines.append(Line("peak RSS, GUI with a search run", rss, None, "MB", "≤ 200 MB", rss <= 200))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10,000 products, 100,000 purchases")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the database")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="some of: generate cold gui spend record pdf import"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "latest.json")
+    args = parser.parse_args(argv)
+    scale = dataset.QUICK if args.quick else dataset.FULL
+    runs = args.runs or scale.runs
+    wanted = set(args.only) if args.only else {"cold", "gui", "spend", "record", "pdf", "import"}
+    started = time.perf_counter()
+
+    print(
+        f"Benchmark database ({scale.name}: {scale.products:,} products, "
+        f"{scale.purchases:,} purchases)…",
+        flush=True,
+    )
+    path, seconds, cached = dataset.ensure(scale, args.rebuild)
+    lines = [
+        Line(
+            "generate the benchmark database",
+            seconds,
+            None,
+            "s",
+            "≤ 60 s",
+            seconds <= 60,
+            "cached from an earlier run" if cached else "",
+        )
+    ]
+    steps = [
+        ("cold", cold_start),
+        ("gui", interactive),
+        ("spend", measures.spend),
+        ("record", measures.record_purchase),
+        ("pdf", measures.pdf_pages),
+        ("import", measures.csv_import),
+    ]
+    for name, step in steps:
+        if name in wanted:
+            print(f"measuring {name}…", flush=True)
+            lines.extend(step(path, runs, scale))
+    print()
+    print(table(lines))
+    print(
+        f"\nOffscreen GUI figures are a lower bound for a real display. "
+        f"Total {time.perf_counter() - started:.0f} s."
+    )
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": scale.__dict__,
+        "runs": runs,
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "sqlite": sqlite3.sqlite_version,
+        },
+        "lines": [line.to_dict() for line in lines],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"Written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The large benchmark database: generated once with the app's own generators, then cached."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalogue_app.db.demo import generate_demo_history
+from catalogue_app.db.synthetic import generate_synthetic_catalogue
+from catalogue_app.paths import db_dir
+from catalogue_app.services.database import open_database
+
+ROOT = Path(__file__).resolve().parent
+CACHE = ROOT / "cache"
+PACKAGE = ROOT.parent / "catalogue_app"
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    products: int
+    suppliers: int
+    frameworks: int
+    purchases: int
+    runs: int
+    import_rows: int
+    first_year: int = 2016
+    last_year: int = 2025  # ten financial years
+
+
+FULL = Scale("full", 100_000, 1_000, 200, 1_000_000, runs=5, import_rows=100_000)
+QUICK = Scale("quick", 10_000, 100, 20, 100_000, runs=3, import_rows=20_000)
+
+
+def _fingerprint(scale: Scale) -> str:
+    digest = hashlib.sha256(repr(scale).encode())
+    sources = sorted((PACKAGE / "db").glob("*.py")) + sorted((db_dir()).rglob("*.*"))
+    for path in sources:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def ensure(scale: Scale, rebuild: bool = False) -> tuple[Path, float, bool]:
+    """Path of the cached database, seconds its generation took, and whether it was cached."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"{scale.name}-{_fingerprint(scale)}.sqlite"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists() and not rebuild:
+        return path, json.loads(meta.read_text())["seconds"], True
+    for old in CACHE.glob(f"{scale.name}-*"):
+        old.unlink()
+    start = time.perf_counter()
+    db = open_database(str(path), seed_new=False)
+    try:
+        db.seed(demo=False)
+        with db.transaction() as s:
+            generate_synthetic_catalogue(
+                s,
+                products=scale.products,
+                suppliers=scale.suppliers,
+                frameworks=scale.frameworks,
+            )
+        with db.transaction() as s:
+            generate_demo_history(
+                s,
+                purchases=scale.purchases,
+                first_year=scale.first_year,
+                last_year=scale.last_year,
+            )
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    seconds = time.perf_counter() - start
+    meta.write_text(json.dumps({"seconds": seconds, "scale": scale.__dict__}))
+    return path, seconds, False

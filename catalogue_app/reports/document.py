@@ -1,0 +1,171 @@
+"""Page furniture shared by every PDF: fonts, styles, header, footer "Page N of M"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+from catalogue_app.paths import resources_dir
+
+FONT = "CatalogueSans"
+FONT_BOLD = "CatalogueSans-Bold"
+INK = colors.HexColor("#1c2833")
+ACCENT = colors.HexColor("#12355b")
+RULE = colors.HexColor("#b8c4d0")
+MARGIN = 18 * mm
+
+
+@cache
+def register_fonts() -> None:
+    folder = resources_dir() / "fonts"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, textColor=INK)
+    return {
+        "body": body,
+        "title": ParagraphStyle(
+            "title",
+            body,
+            fontName=FONT_BOLD,
+            fontSize=18,
+            leading=23,
+            textColor=ACCENT,
+            spaceAfter=4 * mm,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            body,
+            fontName=FONT_BOLD,
+            fontSize=13,
+            leading=17,
+            textColor=ACCENT,
+            spaceBefore=3 * mm,
+            spaceAfter=2 * mm,
+        ),
+        "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
+        "cell_right": ParagraphStyle(
+            "cell_right", body, fontSize=7.5, leading=9, alignment=TA_RIGHT
+        ),
+        "head": ParagraphStyle(
+            "head", body, fontName=FONT_BOLD, fontSize=7.5, leading=9, textColor=colors.white
+        ),
+        "small": ParagraphStyle("small", body, fontSize=7.5, leading=9.5),
+    }
+
+
+def fit(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
+    """``text`` on one line within ``width`` points, cut with an ellipsis if needed."""
+    text = " ".join(str(text).split())
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    """What every page repeats: the protective marking, who it is for, when made."""
+
+    title: str
+    buyer: str
+    marking: str = "OFFICIAL"
+    generated_on: date | None = None
+
+
+class NumberedCanvas(Canvas):
+    """Defers page output until the end so that each footer can say "Page N of M"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._draw_page_number(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_number(self, total: int) -> None:
+        self.setFont(FONT, 7.5)
+        self.setFillColor(INK)
+        width = self._pagesize[0]
+        self.drawRightString(width - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
+
+
+class ReportDocument(BaseDocTemplate):
+    def __init__(
+        self,
+        target: Any,
+        furniture: PageFurniture,
+        pagesize: tuple[float, float] = A4,
+        **kwargs: Any,
+    ) -> None:
+        register_fonts()
+        super().__init__(
+            target,
+            pagesize=pagesize,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + 6 * mm,
+            bottomMargin=MARGIN,
+            title=furniture.title,
+            author="catalogue-app",
+            subject=f"{furniture.title}: {furniture.buyer}",
+            **kwargs,
+        )
+        self.furniture = furniture
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._decorate)])
+
+    def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        f = self.furniture
+        width, height = self.pagesize
+        canvas.saveState()
+        canvas.setFillColor(ACCENT)
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.drawCentredString(width / 2, height - 10 * mm, f.marking.upper())
+        canvas.setFillColor(INK)
+        canvas.setFont(FONT, 7.5)
+        canvas.drawString(MARGIN, height - 16 * mm, f.title)
+        canvas.drawRightString(width - MARGIN, height - 16 * mm, f.buyer)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, height - 17.5 * mm, width - MARGIN, height - 17.5 * mm)
+        canvas.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+        day = f.generated_on or date.today()
+        generated = f"{day.day} {day:%B %Y}"
+        canvas.drawString(MARGIN, 10 * mm, f"Generated {generated}")
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.setFillColor(ACCENT)
+        canvas.drawCentredString(width / 2, 6 * mm, f.marking.upper())
+        canvas.restoreState()
+
+    def build_story(self, story: list[Any]) -> None:
+        self.build(story, canvasmaker=NumberedCanvas)
