@@ -7,11 +7,15 @@ usage, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import csv
+import getpass
 import json
 import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 from catalogue_app import __version__
@@ -21,6 +25,13 @@ from catalogue_app.paths import user_data_dir
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import Database, open_database
 from catalogue_app.services.dto import ProductRow
+from catalogue_app.services.ledger import LedgerExport, LedgerLine, LedgerService
+from catalogue_app.services.purchases import (
+    TEMPLATE_COLUMNS,
+    ImportRejected,
+    PurchaseDraft,
+    PurchaseService,
+)
 
 PROG = "catalogue-app"
 EXIT_REFUSED = 1
@@ -79,7 +90,66 @@ def build_parser() -> argparse.ArgumentParser:
     show = p_cmds.add_parser("show", help="everything about one product")
     show.add_argument("code", metavar="CODE")
     show.add_argument("--format", choices=("table", "json"), default="table")
+    _purchase_commands(commands)
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a date written YYYY-MM-DD") from None
+
+
+def _scope(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--buyer", metavar="CODE", help="a force or collaboration code")
+    parser.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--status", choices=("active", "void", "all"), default="active")
+
+
+def _purchase_commands(commands) -> None:  # type: ignore[no-untyped-def]
+    purchases = commands.add_parser("purchases", help="record, list, import and export call-offs")
+    actions = purchases.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="record one purchase; prints its id")
+    add.add_argument("--buyer", required=True, metavar="CODE")
+    add.add_argument("--product", required=True, metavar="CODE")
+    route = add.add_mutually_exclusive_group(required=True)
+    route.add_argument("--framework", metavar="REF")
+    route.add_argument("--off-framework", action="store_true")
+    add.add_argument("--lot", metavar="N")
+    add.add_argument("--quantity", required=True, metavar="N")
+    add.add_argument("--unit-price", metavar="P", help="default: from the offer's price breaks")
+    add.add_argument("--baseline-price", metavar="P", help="default: the product's list price")
+    add.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    add.add_argument("--order-ref", required=True, metavar="REF")
+    add.add_argument(
+        "--split",
+        metavar="RULE",
+        help="equal, officers (default) or custom:CODE=AMOUNT,… (collaborations)",
+    )
+    add.add_argument("--notes", default="")
+    add.add_argument(
+        "--allow-duplicate-ref",
+        action="store_true",
+        help="record even though the buyer already used this order reference",
+    )
+    lister = actions.add_parser("list", help="list purchases")
+    _scope(lister)
+    _add_format(lister)
+    export = actions.add_parser("export", help="export purchases to CSV or XLSX")
+    _scope(export)
+    export.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    imp = actions.add_parser("import", help="import a CSV or XLSX file, whole or not at all")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    void = actions.add_parser("void", help="void a purchase (it is kept, marked void)")
+    void.add_argument("id", metavar="ID")
+    void.add_argument("--reason", required=True)
+    history = actions.add_parser("history", help="the audit trail of one purchase")
+    history.add_argument("id", metavar="ID")
+    template = actions.add_parser("template", help="write an empty import template")
+    template.add_argument("--out", required=True, type=Path, metavar="FILE")
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
@@ -182,6 +252,119 @@ def _products_show(db: Database, args: argparse.Namespace, out: TextIO) -> None:
         )
 
 
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _purchases_add(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    if args.off_framework and args.lot:
+        raise UsageError("--lot goes with --framework, not with --off-framework")
+    draft = PurchaseDraft(
+        buyer=args.buyer,
+        product=args.product,
+        quantity=args.quantity,
+        order_date=args.date,
+        order_reference=args.order_ref,
+        framework=args.framework,
+        lot=args.lot,
+        unit_price=args.unit_price,
+        baseline_unit_price=args.baseline_price,
+        notes=args.notes,
+        split=args.split,
+    )
+    recorded = PurchaseService(db).record(
+        draft, _actor(), allow_duplicate_reference=args.allow_duplicate_ref
+    )
+    out.write(recorded.id + "\n")
+
+
+def _purchases_list(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    lines = LedgerService(db).lines(args.buyer, args.start, args.end, status=args.status)
+    records = [
+        {**ln.to_dict(), "total": f"{ln.total:.2f}", "saving": f"{ln.saving:.2f}"} for ln in lines
+    ]
+    columns = [*LedgerLine.__dataclass_fields__, "total", "saving"]
+    if args.format == "table":
+        columns = [
+            "order_date",
+            "order_reference",
+            "buyer",
+            "product",
+            "route",
+            "quantity",
+            "unit_price",
+            "total",
+            "saving",
+        ]
+    out.write(render(records, columns, args.format))
+
+
+def _purchases_export(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    export = LedgerExport(db)
+    records = export.records(args.buyer, args.start, args.end, args.status)
+    export.write(records, args.out, args.format)
+    out.write(f"Exported {len(records):,} purchases to {args.out}\n")
+
+
+def _purchases_import(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    try:
+        report = PurchaseService(db).import_file(args.file, _actor())
+    except ImportRejected as exc:
+        sys.stderr.write(exc.report() + "\n")
+        raise
+    out.write(
+        f"Imported {report.imported:,} of {report.rows:,} rows from {report.source}"
+        f" ({report.already_present:,} already in the ledger).\n"
+    )
+
+
+def _purchases_void(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    PurchaseService(db).void(args.id, args.reason, _actor())
+    out.write(f"Voided {args.id}.\n")
+
+
+def _purchases_history(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    for entry in LedgerExport(db).history(args.id):
+        out.write(f"{entry.occurred_at}  {entry.action:<7} by {entry.actor}\n")
+        before, after = entry.before or {}, entry.after or {}
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                out.write(f"    {key}: {before.get(key, '—')} → {after.get(key, '—')}\n")
+
+
+def _purchases_template(db: Database | None, args: argparse.Namespace, out: TextIO) -> None:
+    example = {
+        "id": "",
+        "order_reference": "NOR/2025/00042",
+        "buyer": "norfolk",
+        "product": "ATHENA",
+        "framework": "ESSEX-ATHENA",
+        "lot": "1",
+        "quantity": "25",
+        "unit_price": "",
+        "baseline_unit_price": "",
+        "order_date": "2025-06-30",
+        "split": "",
+        "notes": "example",
+    }
+    try:
+        with args.out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=TEMPLATE_COLUMNS)
+            writer.writeheader()
+            writer.writerow(example)
+    except OSError as exc:
+        raise CatalogueError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    out.write(
+        f"Wrote {args.out}. Columns: {', '.join(TEMPLATE_COLUMNS)}. Required: order_reference,"
+        " buyer, product, quantity, order_date. Leave framework and lot empty for an"
+        " off-framework purchase; leave unit_price empty to use the price breaks; split is"
+        " equal, officers or custom:CODE=AMOUNT,… for a collaboration. Delete the example row.\n"
+    )
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[Database, argparse.Namespace, TextIO], None]] = {
     ("db", "upgrade"): _db_upgrade,
     ("db", "seed"): _db_seed,
@@ -207,11 +390,22 @@ COMMANDS: dict[tuple[str, str | None], Callable[[Database, argparse.Namespace, T
     ),
     ("products", "search"): _products_search,
     ("products", "show"): _products_show,
+    ("purchases", "add"): _purchases_add,
+    ("purchases", "list"): _purchases_list,
+    ("purchases", "export"): _purchases_export,
+    ("purchases", "import"): _purchases_import,
+    ("purchases", "void"): _purchases_void,
+    ("purchases", "history"): _purchases_history,
 }
+NO_DATABASE = {("purchases", "template"): _purchases_template}
 
 
 def run_command(args: argparse.Namespace, out: TextIO) -> None:
-    handler = COMMANDS[(args.command, getattr(args, "action", None))]
+    key = (args.command, getattr(args, "action", None))
+    if key in NO_DATABASE:
+        NO_DATABASE[key](None, args, out)
+        return
+    handler = COMMANDS[key]
     # `db seed --no-demo` on a new database must not seed the demo history first.
     seed_new = not (args.command == "db" and args.action == "seed" and args.no_demo)
     db = open_database(args.database, seed_new=seed_new)

@@ -29,6 +29,13 @@ from catalogue_app.domain.errors import DatabaseError
 from catalogue_app.paths import migrations_dir
 
 VERSION_TABLE = "alembic_version"
+# Made by migrations with raw SQL, not by the models: schema comparison skips them.
+UNMODELLED_PREFIXES = ("product_search", "ix_products_search_trgm")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Alembic filter: leave out the full-text search objects the models do not describe."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 class SchemaState(Enum):
@@ -107,6 +114,7 @@ def _read_state_engine(engine: Engine) -> tuple[list[str], str | None]:
 
 
 def classify(tables: list[str], revision: str | None, where: str) -> SchemaState:
+    tables = [t for t in tables if not t.startswith(UNMODELLED_PREFIXES)]
     if not tables or (tables == [VERSION_TABLE] and revision is None):
         return SchemaState.MISSING
     if revision is None:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import selectinload
 
 from catalogue_app.db import models as m
@@ -36,6 +47,54 @@ class ProductQuery:
     category: str | None = None
     sort: str = "relevance"
     descending: bool = False
+    supplier: str | None = None  # supplier code
+    framework: str | None = None  # framework reference
+    accredited_on: date | None = None  # accreditation valid on this day
+
+    def with_changes(self, **changes: object) -> ProductQuery:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Facet:
+    facet: str
+    value: str
+    label: str
+    count: int
+
+
+_COLUMNS = (
+    m.Product.code,
+    m.Product.name,
+    m.Supplier.name.label("supplier"),
+    m.Category.label.label("category"),
+    m.Product.status,
+    m.Product.unit,
+    m.Product.list_price,
+    m.Product.accredited_to,
+    m.Product.tags,
+)
+FTS_TABLE = "product_search"
+# bm25 weights for code, name, description, supplier, tags, category
+FTS_WEIGHTS = "10.0, 5.0, 1.0, 3.0, 2.0, 1.0"
+
+
+def fts_query(words: list[str]) -> str:
+    """An FTS5 query in which every word is a literal prefix: operators stay words."""
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def fts_match_subquery(words: list[str]):  # type: ignore[no-untyped-def]
+    fts = table(FTS_TABLE, column("rowid"))
+    return (
+        select(
+            fts.c.rowid.label("id"),
+            literal_column(f"bm25({FTS_TABLE}, {FTS_WEIGHTS})").label("rank"),
+        )
+        .select_from(fts)
+        .where(literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts_query(words))))
+        .subquery("fts_match")
+    )
 
 
 def search_terms(text: str) -> list[str]:
@@ -141,38 +200,63 @@ class CatalogueService:
             raise ValidationError("the limit must not be negative", field="limit")
         base = self._product_filter(s, query)
         count_stmt = select(func.count()).select_from(base.subquery())
-        page_stmt = self._product_order(base, query).offset(offset)
+        ranked = s.bind.dialect.name == "sqlite" and any(
+            any(ch.isalnum() for ch in t) for t in search_terms(query.text)
+        )
+        page_stmt = self._product_order(base, query, ranked).offset(offset)
         if limit is not None:
             page_stmt = page_stmt.limit(limit)
         return count_stmt, page_stmt
 
     def _product_filter(self, s, query: ProductQuery) -> Select:  # type: ignore[no-untyped-def]
+        return self._filtered(s, query, _COLUMNS)
+
+    def _filtered(  # type: ignore[no-untyped-def]
+        self, s, query: ProductQuery, columns, *, skip: str | None = None
+    ) -> Select:
+        """Products matching ``query`` (all but the ``skip`` facet), with ``columns``."""
         stmt = (
-            select(
-                m.Product.code,
-                m.Product.name,
-                m.Supplier.name.label("supplier"),
-                m.Category.label.label("category"),
-                m.Product.status,
-                m.Product.unit,
-                m.Product.list_price,
-                m.Product.accredited_to,
-                m.Product.tags,
-            )
+            select(*columns)
+            .select_from(m.Product)
             .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
             .join(m.Category, m.Product.category_id == m.Category.id)
         )
-        if query.status:
-            if query.status not in {s.value for s in ProductStatus}:
-                names = ", ".join(s.value for s in ProductStatus)
+        if query.status and skip != "status":
+            if query.status not in {st.value for st in ProductStatus}:
+                names = ", ".join(st.value for st in ProductStatus)
                 raise ValidationError(
                     f"“{query.status}” is not a product status; use one of {names}",
                     field="status",
                 )
             stmt = stmt.where(m.Product.status == query.status)
-        if query.category:
+        if query.category and skip != "category":
             stmt = stmt.where(self._category_clause(s, query.category))
-        for term in search_terms(query.text):
+        if query.supplier and skip != "supplier":
+            stmt = stmt.where(m.Supplier.code == query.supplier)
+        if query.framework and skip != "framework":
+            offered = (
+                select(m.Offer.product_id)
+                .join(m.Lot, m.Offer.lot_id == m.Lot.id)
+                .join(m.Framework, m.Lot.framework_id == m.Framework.id)
+                .where(m.Framework.reference == query.framework)
+            )
+            stmt = stmt.where(m.Product.id.in_(offered))
+        if query.accredited_on and skip != "accredited":
+            day = query.accredited_on
+            stmt = stmt.where(
+                or_(m.Product.accredited_from.is_(None), m.Product.accredited_from <= day),
+                or_(m.Product.accredited_to.is_(None), m.Product.accredited_to >= day),
+            )
+        terms = search_terms(query.text)
+        if not terms:
+            return stmt
+        words = [t for t in terms if any(ch.isalnum() for ch in t)]
+        if not words:  # only punctuation: nothing can match it
+            return stmt.where(false())
+        if s.bind.dialect.name == "sqlite":
+            match = fts_match_subquery(words)
+            return stmt.join(match, match.c.id == m.Product.id)
+        for term in words:
             pattern = _like_pattern(term)
             fields = (
                 m.Product.code,
@@ -184,6 +268,41 @@ class CatalogueService:
             )
             stmt = stmt.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
         return stmt
+
+    def facet_counts(self, query: ProductQuery, *, top: int = 25) -> dict[str, list[Facet]]:
+        """For each facet, its values with how many products the search would show."""
+        with self.db.transaction() as s:
+            result: dict[str, list[Facet]] = {}
+            specs = {
+                "status": (m.Product.status, m.Product.status),
+                "category": (m.Category.cpv_code, m.Category.label),
+                "supplier": (m.Supplier.code, m.Supplier.name),
+            }
+            for facet, (key, label) in specs.items():
+                stmt = self._filtered(s, query, [key, label, func.count()], skip=facet)
+                stmt = stmt.group_by(key, label).order_by(func.count().desc(), label).limit(top)
+                result[facet] = [Facet(facet, k, str(lbl), n) for k, lbl, n in s.execute(stmt)]
+            matching = self._filtered(s, query, [m.Product.id], skip="framework").subquery()
+            stmt = (
+                select(
+                    m.Framework.reference,
+                    m.Framework.title,
+                    func.count(func.distinct(m.Offer.product_id)),
+                )
+                .select_from(m.Offer)
+                .join(matching, matching.c.id == m.Offer.product_id)
+                .join(m.Lot, m.Offer.lot_id == m.Lot.id)
+                .join(m.Framework, m.Lot.framework_id == m.Framework.id)
+                .group_by(m.Framework.reference, m.Framework.title)
+                .order_by(
+                    func.count(func.distinct(m.Offer.product_id)).desc(), m.Framework.reference
+                )
+                .limit(top)
+            )
+            result["framework"] = [
+                Facet("framework", ref, f"{ref} — {title}", n) for ref, title, n in s.execute(stmt)
+            ]
+            return result
 
     def _category_clause(self, s, category: str):  # type: ignore[no-untyped-def]
         wanted = category.strip().lower()
@@ -201,7 +320,7 @@ class CatalogueService:
             )
         return match
 
-    def _product_order(self, stmt: Select, query: ProductQuery) -> Select:
+    def _product_order(self, stmt: Select, query: ProductQuery, ranked: bool = False) -> Select:
         if query.sort not in PRODUCT_SORT_KEYS:
             raise ValidationError(
                 f"cannot sort by “{query.sort}”; use one of {', '.join(PRODUCT_SORT_KEYS)}",
@@ -219,6 +338,8 @@ class CatalogueService:
         if query.sort == "relevance":
             if not terms:
                 return stmt.order_by(m.Product.name, m.Product.code)
+            if ranked:  # full-text search ranks by bm25 (best first)
+                return stmt.order_by(literal_column("fts_match.rank"), m.Product.name)
             first = terms[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             name = func.lower(m.Product.name)
             rank = case(

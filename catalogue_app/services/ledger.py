@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from catalogue_app.db import models as m
-from catalogue_app.domain.errors import NotFoundError
+from catalogue_app.domain.errors import CatalogueError, NotFoundError
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
 
@@ -126,3 +126,241 @@ class LedgerService:
             if limit is not None:
                 stmt = stmt.limit(limit)
             return [LedgerLine(*row) for row in s.execute(stmt)]
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "order_reference",
+    "buyer",
+    "product",
+    "framework",
+    "lot",
+    "quantity",
+    "unit_price",
+    "baseline_unit_price",
+    "order_date",
+    "split",
+    "notes",
+    "status",
+    "void_reason",
+    "supplier",
+    "total",
+    "saving",
+    "recorded_by",
+    "recorded_at",
+]
+MONEY_COLUMNS = {"unit_price", "baseline_unit_price", "total", "saving"}
+
+
+def export_records(
+    session, buyer: Buyer | None, start: date | None, end: date | None, status: str = "active"
+) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Ledger rows with the codes an import needs, so export → import round-trips."""
+    fw = aliased(m.Framework)
+    stmt = (
+        select(
+            P.id,
+            P.order_reference,
+            func.coalesce(m.Force.code, m.Collaboration.code),
+            m.Product.code,
+            fw.reference,
+            m.Lot.number,
+            P.quantity,
+            P.unit_price,
+            P.baseline_unit_price,
+            P.order_date,
+            P.notes,
+            P.status,
+            P.void_reason,
+            m.Supplier.name,
+            P.recorded_by,
+            P.recorded_at,
+        )
+        .join(m.Product, P.product_id == m.Product.id)
+        .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
+        .outerjoin(m.Force, P.buyer_force_id == m.Force.id)
+        .outerjoin(m.Collaboration, P.buyer_collaboration_id == m.Collaboration.id)
+        .outerjoin(m.Lot, P.lot_id == m.Lot.id)
+        .outerjoin(fw, m.Lot.framework_id == fw.id)
+        .order_by(P.order_date, P.order_reference, P.id)
+    )
+    base = ledger_statement(buyer, start, end, status).with_only_columns(P.id).subquery()
+    stmt = stmt.where(P.id.in_(select(base.c.id)))
+    rows = session.execute(stmt).all()
+    shares: dict[str, list[tuple[str, Decimal]]] = {}
+    ids = [r[0] for r in rows]
+    for chunk_start in range(0, len(ids), 500):
+        for pid, code, amount in session.execute(
+            select(m.PurchaseShare.purchase_id, m.Force.code, m.PurchaseShare.amount)
+            .join(m.Force, m.PurchaseShare.force_id == m.Force.id)
+            .where(m.PurchaseShare.purchase_id.in_(ids[chunk_start : chunk_start + 500]))
+            .order_by(m.Force.code)
+        ):
+            shares.setdefault(pid, []).append((code, amount))
+    records = []
+    for (
+        pid,
+        ref,
+        buyer_code,
+        product,
+        framework,
+        lot,
+        qty,
+        unit,
+        baseline,
+        day,
+        notes,
+        st,
+        reason,
+        supplier,
+        recorded_by,
+        recorded_at,
+    ) in rows:
+        split = ""
+        if pid in shares:
+            split = "custom:" + ",".join(f"{c}={a:.2f}" for c, a in shares[pid])
+        records.append(
+            {
+                "id": pid,
+                "order_reference": ref,
+                "buyer": buyer_code,
+                "product": product,
+                "framework": framework or "",
+                "lot": lot or "",
+                "quantity": qty,
+                "unit_price": unit,
+                "baseline_unit_price": baseline,
+                "order_date": day,
+                "split": split,
+                "notes": notes,
+                "status": st,
+                "void_reason": reason or "",
+                "supplier": supplier,
+                "total": unit * qty,
+                "saving": (baseline - unit) * qty,
+                "recorded_by": recorded_by,
+                "recorded_at": recorded_at,
+            }
+        )
+    return records
+
+
+def write_csv(records: list[dict], path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        for r in records:
+            writer.writerow(
+                {
+                    k: (
+                        f"{v:.2f}"
+                        if k in MONEY_COLUMNS
+                        else v.isoformat()
+                        if hasattr(v, "isoformat")
+                        else v
+                    )
+                    for k, v in r.items()
+                }
+            )
+
+
+def write_xlsx(records: list[dict], path) -> None:  # type: ignore[no-untyped-def]
+    """Numbers as numbers with a currency format, dates as dates, header row, frozen panes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Purchases")
+    sheet.freeze_panes = "A2"
+    widths = {
+        "id": 38,
+        "order_reference": 22,
+        "product": 20,
+        "supplier": 30,
+        "notes": 30,
+        "recorded_at": 22,
+    }
+    for n, name in enumerate(EXPORT_COLUMNS, start=1):
+        letter = chr(ord("A") + n - 1) if n <= 26 else "A" + chr(ord("A") + n - 27)
+        sheet.column_dimensions[letter].width = widths.get(name, 14)
+    bold = Font(bold=True)
+    header = []
+    for name in EXPORT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for r in records:
+        row = []
+        for name in EXPORT_COLUMNS:
+            value = r[name]
+            if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+                value = value.replace(tzinfo=None)  # Excel has no time zones; values are UTC
+            cell = WriteOnlyCell(sheet, value=value)
+            if name in MONEY_COLUMNS:
+                cell.number_format = '"£"#,##0.00'
+            elif name == "order_date":
+                cell.number_format = "yyyy-mm-dd"
+            row.append(cell)
+        sheet.append(row)
+    book.save(path)
+
+
+@dataclass(frozen=True)
+class AuditEntry(Row):
+    occurred_at: str
+    actor: str
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+class LedgerExport:
+    """Exports of what a scope of the ledger holds, to CSV or XLSX."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def records(
+        self,
+        buyer_code: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        status: str = "active",
+    ) -> list[dict]:
+        with self.db.transaction() as s:
+            buyer = find_buyer(s, buyer_code) if buyer_code else None
+            return export_records(s, buyer, start, end, status)
+
+    def write(self, records: list[dict], path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            (write_xlsx if fmt == "xlsx" else write_csv)(records, path)
+        except OSError as exc:
+            raise CatalogueError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def history(self, purchase_id: str) -> list[AuditEntry]:
+        import json
+
+        with self.db.transaction() as s:
+            if s.get(m.Purchase, purchase_id) is None:
+                raise NotFoundError(f"no purchase has the id {purchase_id}")
+            events = s.scalars(
+                select(m.AuditEvent)
+                .where(
+                    m.AuditEvent.entity_type == "purchase", m.AuditEvent.entity_id == purchase_id
+                )
+                .order_by(m.AuditEvent.occurred_at, m.AuditEvent.id)
+            ).all()
+            return [
+                AuditEntry(
+                    e.occurred_at.isoformat(timespec="seconds"),
+                    e.actor,
+                    e.action,
+                    json.loads(e.before) if e.before else None,
+                    json.loads(e.after) if e.after else None,
+                )
+                for e in events
+            ]

@@ -496,8 +496,8 @@ class PurchaseService:
                 )
                 if used:
                     raise DuplicateReferenceError(
-                        f"{v.buyer.code} already used order reference {v.order_reference}; "
-                        "record it again only if this is a different order",
+                        f"order reference {v.order_reference} was already used by "
+                        f"{v.buyer.code}; record it again only if this is a different order",
                         field="order_reference",
                     )
             if s.get(m.Purchase, v.id) is not None:

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from catalogue_app.db.engine import create_app_engine, resolve_database_url
+from catalogue_app.db.migrate import include_object
 from catalogue_app.db.models import Base
 
 config = context.config
@@ -21,6 +22,7 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

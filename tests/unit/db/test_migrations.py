@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from catalogue_app.db.engine import resolve_database_url
-from catalogue_app.db.migrate import alembic_config, head_revision, upgrade
+from catalogue_app.db.migrate import alembic_config, head_revision, include_object, upgrade
 from catalogue_app.db.models import Base
 from catalogue_app.domain.errors import DatabaseError
 from catalogue_app.services.database import open_database
@@ -27,7 +27,12 @@ def test_empty_database_upgraded_to_head_matches_the_models(new_location):
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "target_metadata": Base.metadata}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "target_metadata": Base.metadata,
+                    "include_object": include_object,
+                },
             )
             diff = compare_metadata(context, Base.metadata)
         assert diff == []

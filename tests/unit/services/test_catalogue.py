@@ -129,3 +129,50 @@ def test_forces_and_collaborations_lists(catalogue):
     assert dyfed.welsh_name == "Heddlu Dyfed-Powys" and dyfed.region == "Wales"
     ecis = next(c for c in catalogue.list_collaborations() if c.code == "ecis")
     assert set(ecis.members) == {"kent", "essex", "suffolk", "norfolk"}
+
+
+def test_prefix_search_finds_words_by_their_start(catalogue):
+    rows = catalogue.search_products(ProductQuery("athe")).rows
+    assert rows and rows[0].code == "ATHENA"
+    assert catalogue.search_products(ProductQuery("vehic")).total >= 5
+
+
+def test_search_keeps_step_with_catalogue_changes(db, catalogue):
+    from sqlalchemy import select, update
+
+    from catalogue_app.db import models as m
+
+    with db.transaction() as s:
+        s.execute(update(m.Product).where(m.Product.code == "ATHENA").values(name="Athena Prime"))
+        supplier_id = s.scalar(select(m.Product.supplier_id).where(m.Product.code == "ATHENA"))
+        s.execute(
+            update(m.Supplier).where(m.Supplier.id == supplier_id).values(name="Zephyrine Software")
+        )
+    assert catalogue.search_products(ProductQuery("prime")).rows[0].code == "ATHENA"
+    assert catalogue.search_products(ProductQuery("zephyrine")).total >= 1
+
+
+def test_facets_count_what_the_search_would_show_and_combine(catalogue):
+    facets = catalogue.facet_counts(ProductQuery(""))
+    total = catalogue.search_products(ProductQuery("")).total
+    assert sum(f.count for f in facets["status"]) == total
+    champion = next(f for f in facets["status"] if f.value == "champion")
+    assert champion.count == catalogue.search_products(ProductQuery(status="champion")).total
+    radio = ProductQuery("radio", status="champion")
+    shown = catalogue.search_products(radio).total
+    by_supplier = catalogue.facet_counts(radio)["supplier"]
+    assert sum(f.count for f in by_supplier) == shown
+    # a facet ignores its own filter, so the other values stay visible
+    assert {f.value for f in catalogue.facet_counts(radio)["status"]} >= {"champion"}
+    frameworks = catalogue.facet_counts(ProductQuery("athena"))["framework"]
+    assert {"ESSEX-ATHENA", "RM6100"} <= {f.value for f in frameworks}
+
+
+def test_framework_supplier_and_accreditation_filters(catalogue):
+    on_athena = catalogue.search_products(ProductQuery(framework="ESSEX-ATHENA")).rows
+    assert "ATHENA" in {r.code for r in on_athena}
+    motorola = catalogue.search_products(ProductQuery(supplier="motorola-solutions")).rows
+    assert motorola and all(r.supplier.startswith("Motorola") for r in motorola)
+    valid = catalogue.search_products(ProductQuery(accredited_on=date(2026, 11, 23))).rows
+    assert all(r.accredited_to is None or r.accredited_to >= date(2026, 11, 23) for r in valid)
+    assert len(valid) < catalogue.search_products(ProductQuery()).total

@@ -113,7 +113,7 @@ def test_every_rule_names_its_field_and_nothing_is_written(db, service, changes,
 
 def test_a_reused_order_reference_asks_first(db, service):
     service.record(athena(), "officer.a", today=TODAY)
-    with pytest.raises(DuplicateReferenceError, match="already used order reference"):
+    with pytest.raises(DuplicateReferenceError, match="was already used by ecis"):
         service.record(athena(), "officer.a", today=TODAY)
     again = service.record(athena(), "officer.a", today=TODAY, allow_duplicate_reference=True)
     assert again.id
