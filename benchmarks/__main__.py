@@ -70,15 +70,17 @@ def cold_start(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
 
 def interactive(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run(
+    probe = subprocess.run(
         [sys.executable, "-m", "benchmarks.gui_probe", "interactive", str(path), str(runs)],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
         timeout=1800,
-    ).stdout
+    )
+    if probe.returncode != 0:
+        raise RuntimeError(f"the GUI probe failed:\n{probe.stderr[-3000:]}")
+    out = probe.stdout
     data = json.loads(out.strip().splitlines()[-1])
     floors = measures.search_floors(path, runs)
     lines = []

@@ -1,102 +1,119 @@
-"""The main window: menus, search box, products table, status bar."""
+"""The main window: a sidebar of views and saved searches, menus, status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
-    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.errors import CatalogueError
-from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import Database
-from catalogue_app.ui.products_model import ProductTableModel
 from catalogue_app.ui.resources import app_icon
-
-SEARCH_DELAY_MS = 120
+from catalogue_app.ui.views import (
+    CatalogueView,
+    ProductsView,
+    buyers_view,
+    frameworks_view,
+    suppliers_view,
+)
+from catalogue_app.ui.widgets import SavedSearches
 
 
 class MainWindow(QMainWindow):
-    search_changed = Signal(str)
-
     def __init__(self, db: Database, settings: QSettings | None = None) -> None:
         super().__init__()
         self._db = db
         self._settings = settings or QSettings()
+        self.saved = SavedSearches(self._settings)
         self.setWindowTitle(f"{APP_NAME} — {db.description}")
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
-        self.model = ProductTableModel(CatalogueService(db), self)
-        self._build_central()
+        self.products = ProductsView(db, self._settings)
+        self.views: list[CatalogueView] = [
+            self.products,
+            frameworks_view(db, self._settings),
+            suppliers_view(db, self._settings),
+            buyers_view(db, self._settings),
+        ]
+        self._build_layout()
         self._build_actions()
         self._build_status_bar()
+        for view in self.views:
+            view.status_changed.connect(self._view_status)
+            view.restore_state()
         self._restore_state()
-        self._update_counts()
-        self.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.products.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    # -- construction --------------------------------------------------------------------
-    def _build_central(self) -> None:
-        self.search_box = QLineEdit()
-        self.search_box.setObjectName("searchBox")
-        self.search_box.setPlaceholderText(
-            "Search products by name, code, supplier, tag…  (Ctrl+F)"
-        )
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setAccessibleName("Search products")
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._apply_search)
-        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+    # -- compatibility with the simple shell's names -------------------------------------------
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        return self.products.model
 
-        self.table = QTableView()
-        self.table.setObjectName("productsTable")
-        self.table.setAccessibleName("Products")
-        self.table.setModel(self.model)
-        # Sorting is done in SQL by the model; the view only shows the indicator.
-        # (setSortingEnabled would sort at once, by the first column, descending.)
-        header = self.table.horizontalHeader()
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        header.setSortIndicatorShown(True)
-        header.setSectionsClickable(True)
-        header.sortIndicatorChanged.connect(self._sort_requested)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header.setSectionsMovable(True)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((130, 320, 220, 240, 90, 150, 100)):
-            self.table.setColumnWidth(column, width)
+    @property
+    def table(self):  # type: ignore[no-untyped-def]
+        return self.products.table
 
-        self.empty_label = QLabel()
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self.table)
-        self._stack.addWidget(self.empty_label)
+    @property
+    def search_box(self):  # type: ignore[no-untyped-def]
+        return self.products.search_box
 
+    # -- construction ------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Views")
+        for n, view in enumerate(self.views, start=1):
+            item = QListWidgetItem(view.title)
+            item.setToolTip(f"{view.title} (Ctrl+{n})")
+            self.sidebar.addItem(item)
+        self.sidebar.setMaximumHeight(self.sidebar.sizeHintForRow(0) * len(self.views) + 8)
+        self.saved_list = QListWidget()
+        self.saved_list.setObjectName("savedSearches")
+        self.saved_list.setAccessibleName("Saved searches")
+        self.saved_list.itemActivated.connect(lambda item: self.recall_search(item.text()))
+        self.saved_list.itemClicked.connect(lambda item: self.recall_search(item.text()))
+        saved_title = QLabel("Saved searches")
+        saved_title.setObjectName("sidebarTitle")
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.sidebar)
+        side_layout.addSpacing(8)
+        side_layout.addWidget(saved_title)
+        side_layout.addWidget(self.saved_list, 1)
+
+        self.stack = QStackedWidget()
+        for view in self.views:
+            self.stack.addWidget(view)
+        self.sidebar.currentRowChanged.connect(self.show_view)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(side)
+        self.main_splitter.addWidget(self.stack)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([190, 1300])
         central = QWidget()
-        layout = QVBoxLayout(central)
+        layout = QHBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.setSpacing(6)
-        layout.addWidget(self.search_box)
-        layout.addWidget(self._stack, 1)
+        layout.addWidget(self.main_splitter)
         self.setCentralWidget(central)
+        self._refresh_saved()
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -116,20 +133,35 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(find_action)
 
         view_menu = self.menuBar().addMenu("&View")
+        self.view_actions = []
+        for n, view in enumerate(self.views, start=1):
+            action = QAction(view.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.triggered.connect(lambda _c=False, i=n - 1: self.show_view(i))
+            view_menu.addAction(action)
+            self.view_actions.append(action)
+        view_menu.addSeparator()
+        columns = QAction("C&olumns…", self)
+        columns.triggered.connect(self._choose_columns)
+        view_menu.addAction(columns)
         refresh = QAction("&Refresh", self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
+
+        self.searches_menu = self.menuBar().addMenu("&Searches")
+        self.save_search_action = QAction("&Save current search…", self)
+        self.save_search_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_search_action.triggered.connect(self.ask_to_save_search)
+        self._refresh_saved()
 
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction(f"&About {APP_NAME}", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
 
-        clear = QAction(self)
-        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        clear.triggered.connect(self.search_box.clear)
-        self.search_box.addAction(clear)
+        for view in self.views:
+            view.table.details_requested.connect(view.focus_details)
 
     def _build_status_bar(self) -> None:
         self.count_label = QLabel()
@@ -139,67 +171,91 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(self.database_label)
 
-    # -- behaviour -------------------------------------------------------------------------
-    def focus_search(self) -> None:
-        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_box.selectAll()
+    # -- behaviour ----------------------------------------------------------------
+    def current_view(self) -> CatalogueView:
+        return self.views[self.stack.currentIndex()]
 
-    def _apply_search(self) -> None:
-        text = self.search_box.text()
-        q = self.model.query
-        try:
-            self.model.set_query(ProductQuery(text, q.status, q.category, q.sort, q.descending))
-        except CatalogueError as exc:
-            self.statusBar().showMessage(str(exc), 8000)
+    def show_view(self, index: int) -> None:
+        if not 0 <= index < len(self.views):
             return
-        self._update_counts()
-        self.search_changed.emit(text)
+        self.stack.setCurrentIndex(index)
+        if self.sidebar.currentRow() != index:
+            self.sidebar.setCurrentRow(index)
+        self.count_label.setText(self.views[index].status_text())
+        self.views[index].table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def _sort_requested(self, column: int, order: Qt.SortOrder) -> None:
-        try:
-            self.model.sort(column, order)
-        except CatalogueError as exc:
-            self.statusBar().showMessage(str(exc), 8000)
+    def _view_status(self, text: str) -> None:
+        if self.sender() is self.current_view():
+            self.count_label.setText(text)
+
+    def focus_search(self) -> None:
+        self.show_view(0)
+        self.products.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.products.search_box.selectAll()
 
     def refresh(self) -> None:
         try:
-            self.model.reload()
+            for view in self.views:
+                view.refresh()
         except CatalogueError as exc:
             QMessageBox.warning(self, APP_NAME, str(exc))
-        self._update_counts()
-
-    def _update_counts(self) -> None:
-        shown = self.model.total
-        text = self.search_box.text().strip()
-        self.count_label.setText(f"{shown:,} product{'s' if shown != 1 else ''}")
-        if shown == 0:
-            if text:
-                self.empty_label.setText(
-                    f"No products match “{text}”.\nPress Esc to clear the search."
-                )
-            else:
-                self.empty_label.setText(
-                    "The catalogue is empty.\nRun “catalogue-app db seed” to load the reference "
-                    "catalogue."
-                )
-            self._stack.setCurrentWidget(self.empty_label)
-        else:
-            self._stack.setCurrentWidget(self.table)
+        self.count_label.setText(self.current_view().status_text())
 
     def copy_selection(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedIndexes()})
-        if not rows:
+        copied = self.current_view().table.copy_rows()
+        if copied:
+            self.statusBar().showMessage(f"Copied {copied} row{'s' if copied != 1 else ''}", 4000)
+
+    def _choose_columns(self) -> None:
+        table = self.current_view().table
+        table.column_menu().exec(table.mapToGlobal(table.rect().topLeft()))
+
+    # saved searches
+    def _refresh_saved(self) -> None:
+        names = sorted(self.saved.all(), key=str.lower)
+        self.saved_list.clear()
+        self.saved_list.addItems(names)
+        if not hasattr(self, "searches_menu"):
             return
-        header = self.table.horizontalHeader()
-        columns = [header.logicalIndex(v) for v in range(header.count())]
-        columns = [c for c in columns if not header.isSectionHidden(c)]
-        lines = [
-            "\t".join(str(self.model.headerData(c, Qt.Orientation.Horizontal)) for c in columns)
-        ]
-        for r in rows:
-            lines.append("\t".join(str(self.model.index(r, c).data() or "") for c in columns))
-        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
-        self.statusBar().showMessage(f"Copied {len(rows)} row{'s' if len(rows) != 1 else ''}", 4000)
+        self.searches_menu.clear()
+        self.searches_menu.addAction(self.save_search_action)
+        if names:
+            self.searches_menu.addSeparator()
+        for name in names:
+            action = QAction(name, self.searches_menu)
+            action.triggered.connect(lambda _c=False, n=name: self.recall_search(n))
+            self.searches_menu.addAction(action)
+        if names:
+            self.searches_menu.addSeparator()
+            delete = self.searches_menu.addMenu("Delete saved search")
+            for name in names:
+                action = QAction(name, delete)
+                action.triggered.connect(lambda _c=False, n=name: self.delete_search(n))
+                delete.addAction(action)
+
+    def save_search(self, name: str) -> None:
+        name = name.strip()
+        if name:
+            self.saved.save(name, self.products.query())
+            self._refresh_saved()
+            self.statusBar().showMessage(f"Saved the search “{name}”", 4000)
+
+    def ask_to_save_search(self) -> None:
+        suggestion = self.products.search_box.text().strip() or "My search"
+        name, ok = QInputDialog.getText(self, "Save search", "Name:", text=suggestion)
+        if ok:
+            self.save_search(name)
+
+    def recall_search(self, name: str) -> None:
+        query = self.saved.all().get(name)
+        if query is None:
+            return
+        self.show_view(0)
+        self.products.set_query(query)
+
+    def delete_search(self, name: str) -> None:
+        self.saved.delete(name)
+        self._refresh_saved()
 
     def about_text(self) -> str:
         return (
@@ -213,22 +269,29 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 
-    # -- window state -------------------------------------------------------------------------
+    # -- window state -------------------------------------------------------------
     def _restore_state(self) -> None:
         geometry = self._settings.value("mainWindow/geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 780)
-        header_state = self._settings.value("mainWindow/productsHeader")
-        if isinstance(header_state, QByteArray | bytes) and header_state:
-            self.table.horizontalHeader().restoreState(header_state)
+            self.resize(1440, 860)
+        splitter = self._settings.value("mainWindow/splitter")
+        if isinstance(splitter, QByteArray | bytes) and splitter:
+            self.main_splitter.restoreState(splitter)
+        last = self._settings.value("mainWindow/view", 0)
+        try:
+            index = int(last)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            index = 0
+        self.show_view(index if 0 <= index < len(self.views) else 0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.setValue("mainWindow/geometry", self.saveGeometry())
-        self._settings.setValue(
-            "mainWindow/productsHeader", self.table.horizontalHeader().saveState()
-        )
+        self._settings.setValue("mainWindow/splitter", self.main_splitter.saveState())
+        self._settings.setValue("mainWindow/view", self.stack.currentIndex())
+        for view in self.views:
+            view.save_state()
         self._settings.sync()
         super().closeEvent(event)
 

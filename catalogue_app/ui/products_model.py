@@ -1,7 +1,12 @@
-"""A lazily paged table of products: ordering and filtering happen in SQL."""
+"""Table models. Products are windowed: SQL does the ordering and filtering, and
+rows are fetched a page at a time for the part of the table being looked at."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,37 +17,68 @@ from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.dto import ProductRow
 
 PAGE_SIZE = 200
-COLUMNS: list[tuple[str, str]] = [
-    ("code", "Code"),
-    ("name", "Name"),
-    ("supplier", "Supplier"),
-    ("category", "Category"),
-    ("status", "Status"),
-    ("unit", "Unit"),
-    ("list_price", "List price"),
-]
-SORTABLE = {"code", "name", "supplier", "category", "status", "list_price"}
+CACHED_PAGES = 40  # at most 8,000 rows held in memory
 
 Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sortable: bool = True
+    width: int = 120
+    money: bool = True  # show Decimal values as pounds (officer numbers are not money)
+
+
+PRODUCT_COLUMNS = [
+    Column("code", "Code", width=130),
+    Column("name", "Name", width=320),
+    Column("supplier", "Supplier", width=220),
+    Column("category", "Category", width=230),
+    Column("status", "Status", width=90),
+    Column("unit", "Unit", sortable=False, width=150),
+    Column("list_price", "List price", width=100),
+    Column("accredited_to", "Accredited to", sortable=False, width=110),
+]
+COLUMNS = [(c.key, c.title) for c in PRODUCT_COLUMNS]
+
+
+def display(value: Any, key: str = "", money: bool = True) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_gbp(value) if money else f"{value:,}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if key == "status" or key == "kind":
+        return str(value).capitalize()
+    return str(value)
 
 
 class ProductTableModel(QAbstractTableModel):
+    """All products matching a query; only the pages in view are fetched."""
+
     def __init__(self, service: CatalogueService, parent: Any = None) -> None:
         super().__init__(parent)
         self._service = service
         self._query = ProductQuery()
-        self._rows: list[ProductRow] = []
+        self._pages: OrderedDict[int, list[ProductRow]] = OrderedDict()
         self._total = 0
         self.reload()
 
-    # -- state ---------------------------------------------------------------------------
     @property
     def query(self) -> ProductQuery:
         return self._query
 
     @property
     def total(self) -> int:
-        """How many products match the current query (loaded or not)."""
+        """How many products match the current query."""
         return self._total
 
     def set_query(self, query: ProductQuery) -> None:
@@ -51,49 +87,121 @@ class ProductTableModel(QAbstractTableModel):
             self.reload()
 
     def reload(self) -> None:
-        self.beginResetModel()
+        """Count the matches and fetch the first page, in one reset."""
         page = self._service.search_products(self._query, limit=PAGE_SIZE)
-        self._rows = list(page.rows)
+        self.beginResetModel()
+        self._pages = OrderedDict({0: list(page.rows)})
         self._total = page.total
         self.endResetModel()
 
-    def row_at(self, row: int) -> ProductRow:
-        return self._rows[row]
+    def _page(self, number: int) -> list[ProductRow]:
+        rows = self._pages.get(number)
+        if rows is None:
+            rows = list(
+                self._service.search_products(
+                    self._query, limit=PAGE_SIZE, offset=number * PAGE_SIZE
+                ).rows
+            )
+            self._pages[number] = rows
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return rows
 
-    # -- Qt model --------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def row_at(self, row: int) -> ProductRow | None:
+        if not 0 <= row < self._total:
+            return None
+        rows = self._page(row // PAGE_SIZE)
+        offset = row % PAGE_SIZE
+        return rows[offset] if offset < len(rows) else None
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else self._total
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
-            return
-        page = self._service.search_products(self._query, limit=PAGE_SIZE, offset=len(self._rows))
-        if not page.rows:
-            self._total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-        self._rows.extend(page.rows)
-        self.endInsertRows()
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(PRODUCT_COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        if not index.isValid() or index.column() >= len(PRODUCT_COLUMNS):
             return None
-        key = COLUMNS[index.column()][0]
-        value = getattr(self._rows[index.row()], key)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+        ):
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        key = PRODUCT_COLUMNS[index.column()].key
+        value = getattr(row, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
             if isinstance(value, Decimal):
-                return format_gbp(value)
-            if key == "status":
-                return str(value).capitalize()
-            return str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, Decimal):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        return display(value, key)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(PRODUCT_COLUMNS):
+            return PRODUCT_COLUMNS[section].title
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(PRODUCT_COLUMNS) or not PRODUCT_COLUMNS[column].sortable:
+            key, descending = "relevance", False
+        else:
+            key = PRODUCT_COLUMNS[column].key
+            descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(self._query.with_changes(sort=key, descending=descending))
+
+
+class ListTableModel(QAbstractTableModel):
+    """A small, fully loaded list of records (frameworks, suppliers, buyers)."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        load: Callable[[], list[Any]],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._load = load
+        self._rows: list[Any] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = list(self._load())
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if index.column() >= len(self.columns):
+            return None
+        column = self.columns[index.column()]
+        value = getattr(self._rows[index.row()], column.key)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return display(value, column.key, column.money)
+        numeric = isinstance(value, Decimal | int) and not isinstance(value, bool)
+        if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -102,16 +210,21 @@ class ProductTableModel(QAbstractTableModel):
     ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section].title
         if orientation == Qt.Orientation.Vertical:
             return section + 1
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][0] if 0 <= column < len(COLUMNS) else "relevance"
-        if key not in SORTABLE:
+        if not 0 <= column < len(self.columns):
             return
-        descending = order == Qt.SortOrder.DescendingOrder
-        q = self._query
-        self.set_query(ProductQuery(q.text, q.status, q.category, key, descending))
+        key = self.columns[column].key
+
+        def sort_key(row: Any) -> tuple:
+            value = getattr(row, key)
+            return (value is None, value if not isinstance(value, str) else value.lower())
+
+        self.layoutAboutToBeChanged.emit()
+        self._rows.sort(key=sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()

@@ -1,11 +1,20 @@
+from datetime import date
+
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from catalogue_app import __version__
-from catalogue_app.services.catalogue import CatalogueService
+from catalogue_app.services.browse import BrowseService
+from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.ui.main_window import MainWindow
-from catalogue_app.ui.products_model import COLUMNS, PAGE_SIZE, ProductTableModel
+from catalogue_app.ui.products_model import (
+    PAGE_SIZE,
+    PRODUCT_COLUMNS,
+    Column,
+    ListTableModel,
+    ProductTableModel,
+)
 
 
 @pytest.fixture
@@ -13,8 +22,7 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-@pytest.fixture
-def window(qtbot, db, settings):
+def open_window(qtbot, db, settings):
     win = MainWindow(db, settings)
     qtbot.addWidget(win)
     win.show()
@@ -22,49 +30,91 @@ def window(qtbot, db, settings):
     return win
 
 
+@pytest.fixture
+def window(qtbot, db, settings):
+    win = open_window(qtbot, db, settings)
+    yield win
+    qtbot.waitUntil(lambda: all(v.isEnabled() for v in win.views), timeout=2000)
+
+
 def column(name):
-    return [key for key, _ in COLUMNS].index(name)
+    return [c.key for c in PRODUCT_COLUMNS].index(name)
 
 
-def test_window_shows_the_products_and_the_database(window, db):
+def wait_for_search(qtbot, window, predicate):
+    qtbot.waitUntil(lambda: predicate(window.model), timeout=3000)
+
+
+def test_window_shows_products_views_and_the_database(window, db):
     assert window.model.rowCount() >= 40
     assert db.description in window.windowTitle()
     assert db.description in window.database_label.text()
-    assert window.count_label.text().endswith("products")
+    total = window.model.total
+    assert window.count_label.text() == f"{total:,} of {total:,} products"
     assert not window.windowIcon().isNull()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Searches", "&Help"]
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
+        "Products",
+        "Frameworks",
+        "Suppliers",
+        "Forces & collaborations",
+    ]
 
 
-def test_typing_in_the_search_box_filters_the_table(window, qtbot):
+def test_typing_in_the_search_box_filters_the_table_and_counts(window, qtbot):
     everything = window.model.total
     qtbot.keyClicks(window.search_box, "athena")
-    qtbot.waitUntil(lambda: window.model.total < everything, timeout=2000)
+    wait_for_search(qtbot, window, lambda m: m.total < everything)
     assert window.model.index(0, column("code")).data() == "ATHENA"
-    assert window.count_label.text() == f"{window.model.total} product" + (
-        "s" if window.model.total != 1 else ""
+    assert window.count_label.text() == f"{window.model.total:,} of {everything:,} products"
+
+
+def test_facets_combine_with_the_search(window, qtbot):
+    qtbot.waitUntil(lambda: window.products.facets.tree.topLevelItemCount() == 4, timeout=3000)
+    tree = window.products.facets.tree
+    status = next(
+        tree.topLevelItem(i)
+        for i in range(4)
+        if tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == "status"
     )
+    champion = next(
+        status.child(i)
+        for i in range(status.childCount())
+        if status.child(i).data(0, Qt.ItemDataRole.UserRole) == "champion"
+    )
+    count_shown = int(champion.text(0).split("(")[1].rstrip(")").replace(",", ""))
+    champion.setCheckState(0, Qt.CheckState.Checked)
+    wait_for_search(qtbot, window, lambda m: m.query.status == "champion")
+    assert window.model.total == count_shown
+    qtbot.keyClicks(window.search_box, "radio")
+    wait_for_search(qtbot, window, lambda m: m.query.text == "radio")
+    rows = [window.model.row_at(r) for r in range(window.model.rowCount())]
+    assert rows and all(r.status == "champion" for r in rows)
 
 
 def test_no_results_shows_what_to_do_and_escape_clears(window, qtbot):
     qtbot.keyClicks(window.search_box, "zzqqxx")
-    qtbot.waitUntil(lambda: window.model.total == 0, timeout=2000)
-    assert window.empty_label.isVisible()
-    assert "No products match “zzqqxx”" in window.empty_label.text()
+    wait_for_search(qtbot, window, lambda m: m.total == 0)
+    assert window.products.empty_label.isVisible()
+    assert "No products match “zzqqxx”" in window.products.empty_label.text()
     qtbot.keyClick(window.search_box, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: window.model.total > 0, timeout=2000)
+    wait_for_search(qtbot, window, lambda m: m.total > 0)
     assert window.table.isVisible() and window.search_box.text() == ""
 
 
-def test_hostile_search_text_does_not_raise(window, qtbot):
-    window.search_box.setText('"*" -AND 🚓 ' + "x" * 10000)
-    qtbot.waitUntil(lambda: window.model.total == 0, timeout=2000)
-    assert window.empty_label.isVisible()
+@pytest.mark.parametrize(
+    "text", ['"', "*", "-", "AND", "athena OR", "NEAR(", "🚓", "x" * 10000, "'; DROP TABLE x"]
+)
+def test_hostile_search_text_never_raises(window, qtbot, text):
+    window.search_box.setText(text)
+    window.products.apply_search()
+    assert window.model.total >= 0
+    assert "error" not in window.count_label.text().lower()
 
 
 def test_clicking_a_header_sorts_in_sql(window, qtbot):
-    # Opens in relevance order (by name when nothing is searched), no indicator.
-    names = [window.model.row_at(r).name for r in range(window.model.rowCount())]
+    names = [window.model.row_at(r).name for r in range(min(50, window.model.rowCount()))]
     assert names == sorted(names)
     header = window.table.horizontalHeader()
     price = column("list_price")
@@ -77,6 +127,49 @@ def test_clicking_a_header_sorts_in_sql(window, qtbot):
     assert prices == sorted(prices)
 
 
+def test_detail_pane_shows_price_breaks_and_what_forces_paid(window, qtbot, db):
+    qtbot.keyClicks(window.search_box, "athena")
+    wait_for_search(qtbot, window, lambda m: m.total >= 1 and m.row_at(0).code == "ATHENA")
+    window.table.selectRow(0)
+    stats = BrowseService(db).price_stats("ATHENA")
+    detail = window.products.detail
+    qtbot.waitUntil(lambda: "Median unit price" in detail.toPlainText(), timeout=3000)
+    text = detail.toPlainText()
+    assert "ESSEX-ATHENA lot 1" in text
+    product = CatalogueService(db).get_product("ATHENA")
+    for offer in product.offers:
+        for b in offer.price_breaks:
+            assert f"{b.min_quantity:,}+" in text
+            assert f"£{b.unit_price:,.2f}" in text
+    assert f"£{stats.median:,.2f}" in text and f"£{stats.lowest:,.2f}" in text
+    assert str(stats.forces) in text
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert detail.hasFocus()
+
+
+def test_views_switch_by_keyboard_and_show_details(window, qtbot):
+    for n, expected in ((2, "frameworks"), (3, "suppliers"), (4, "force")):
+        window.view_actions[n - 1].trigger()
+        view = window.current_view()
+        assert expected in window.count_label.text()
+        qtbot.waitUntil(
+            lambda v=view: (
+                "Loading" not in v.detail.toPlainText() and v.detail.toPlainText().strip() != ""
+            ),
+            timeout=3000,
+        )
+    window.show_view(1)
+    frameworks = window.current_view()
+    row = next(
+        r
+        for r in range(frameworks.model.rowCount())
+        if frameworks.model.row_at(r).reference == "ESSEX-ATHENA"
+    )
+    frameworks.table.selectRow(row)
+    qtbot.waitUntil(lambda: "Headroom" in frameworks.detail.toPlainText(), timeout=3000)
+    assert "Lot 1" in frameworks.detail.toPlainText()
+
+
 def test_copy_puts_selected_rows_on_the_clipboard_as_tab_separated_text(window):
     window.table.selectRow(0)
     window.copy_action.trigger()
@@ -85,36 +178,63 @@ def test_copy_puts_selected_rows_on_the_clipboard_as_tab_separated_text(window):
     assert lines[1].split("\t")[0] == window.model.row_at(0).code
 
 
+def test_column_chooser_hides_a_column(window):
+    menu = window.table.column_menu()
+    unit = next(a for a in menu.actions() if a.text() == "Unit")
+    unit.setChecked(False)
+    assert window.table.horizontalHeader().isSectionHidden(column("unit"))
+
+
 def test_about_names_the_version_and_the_database(window, db):
     text = window.about_text()
     assert __version__ in text and db.description in text
 
 
-def test_window_geometry_and_columns_are_remembered(qtbot, db, settings):
-    first = MainWindow(db, settings)
-    qtbot.addWidget(first)
-    first.show()
-    qtbot.waitExposed(first)
-    first.resize(720, 520)
-    first.table.setColumnWidth(1, 411)
+def test_saved_search_survives_a_restart(qtbot, db, settings):
+    first = open_window(qtbot, db, settings)
+    qtbot.keyClicks(first.search_box, "radio")
+    first.products.apply_search()
+    first.save_search("Radios")
+    assert [first.saved_list.item(i).text() for i in range(first.saved_list.count())] == ["Radios"]
     first.close()
-    second = MainWindow(db, settings)
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.waitExposed(second)
-    assert (second.width(), second.height()) == (720, 520)
+    second = open_window(qtbot, db, settings)
+    assert second.saved_list.count() == 1
+    second.recall_search("Radios")
+    assert second.search_box.text() == "radio"
+    assert second.model.query.text == "radio"
+
+
+def test_window_state_is_remembered(qtbot, db, settings):
+    first = open_window(qtbot, db, settings)
+    first.resize(770, 540)
+    first.table.setColumnWidth(1, 411)
+    first.show_view(2)
+    first.close()
+    second = open_window(qtbot, db, settings)
+    assert (second.width(), second.height()) == (770, 540)
+    assert second.stack.currentIndex() == 2
     assert second.table.columnWidth(1) == 411
 
 
-def test_product_model_passes_the_model_tester(qtmodeltester, db):
-    model = ProductTableModel(CatalogueService(db))
-    qtmodeltester.check(model)
+def test_models_pass_the_model_tester(qtmodeltester, db):
+    catalogue = CatalogueService(db)
+    qtmodeltester.check(ProductTableModel(catalogue))
+    searched = ProductTableModel(catalogue)
+    searched.set_query(ProductQuery("radio"))
+    qtmodeltester.check(searched)
+    qtmodeltester.check(
+        ListTableModel(
+            [Column("reference", "Ref"), Column("status", "Status")],
+            lambda: catalogue.list_frameworks(date(2026, 11, 23)),
+        )
+    )
 
 
-def test_product_model_loads_lazily_in_pages(db):
+def test_product_model_fetches_only_the_pages_in_view(db):
     model = ProductTableModel(CatalogueService(db))
-    assert model.rowCount() == min(PAGE_SIZE, model.total)
+    assert model.rowCount() == model.total
+    assert list(model._pages) == [0]
+    last = model.row_at(model.total - 1)
+    assert last is not None
     if model.total > PAGE_SIZE:
-        assert model.canFetchMore()
-    else:
-        assert not model.canFetchMore()
+        assert len(model._pages) == 2
