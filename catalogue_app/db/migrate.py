@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -28,7 +26,13 @@ from catalogue_app.db.engine import create_app_engine, describe
 from catalogue_app.domain.errors import DatabaseError
 from catalogue_app.paths import migrations_dir
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 VERSION_TABLE = "alembic_version"
+# The newest migration in db/migrations/versions. Checked against the scripts by
+# the tests; it lets start-up confirm a current database without loading Alembic.
+SCHEMA_HEAD = "0004"
 # Made by migrations with raw SQL, not by the models: schema comparison skips them.
 UNMODELLED_PREFIXES = ("product_search", "ix_products_search_trgm")
 
@@ -57,18 +61,25 @@ class MigrationReport:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     return cfg
 
 
 def head_revision() -> str:
+    """The head revision as the migration scripts say (loads Alembic)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
     return head
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return {rev.revision for rev in script.walk_revisions()}
 
@@ -122,13 +133,13 @@ def classify(tables: list[str], revision: str | None, where: str) -> SchemaState
             f"{where} holds other data and is not a catalogue database; "
             "choose another file or an empty database"
         )
-    if revision == head_revision():
+    if revision == SCHEMA_HEAD:
         return SchemaState.CURRENT
     if revision in _known_revisions():
         return SchemaState.OLDER
     raise DatabaseError(
         f"{where} was made by a newer version of catalogue-app (schema {revision}); "
-        f"this version ({__version__}) knows schemas up to {head_revision()}. "
+        f"this version ({__version__}) knows schemas up to {SCHEMA_HEAD}. "
         "Install the newer version; the database was left untouched"
     )
 
@@ -169,12 +180,14 @@ def upgrade(url: URL, engine: Engine | None = None, *, backup: bool = True) -> M
     engine = engine or create_app_engine(url)
     try:
         state, revision = inspect_state(url, engine)
-        head = head_revision()
+        head = SCHEMA_HEAD
         if state is SchemaState.CURRENT:
             return MigrationReport(False, revision, head, None)
         backup_path = None
         if state is SchemaState.OLDER and backup and path is not None:
             backup_path = backup_sqlite(path, revision)
+        from alembic import command
+
         cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

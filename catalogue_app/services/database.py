@@ -12,7 +12,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue_app.db import models as m
-from catalogue_app.db.demo import generate_demo_history, has_demo_history
 from catalogue_app.db.engine import (
     create_app_engine,
     describe,
@@ -20,7 +19,6 @@ from catalogue_app.db.engine import (
     session_factory,
 )
 from catalogue_app.db.migrate import MigrationReport, upgrade
-from catalogue_app.db.reference import load_reference
 from catalogue_app.domain.errors import CatalogueError, DatabaseError
 from catalogue_app.paths import default_database_path
 
@@ -76,6 +74,9 @@ class Database:
 
     def seed(self, *, demo: bool = True) -> SeedReport:
         """Load the reference catalogue (and demo history) where it is missing; idempotent."""
+        from catalogue_app.db.demo import generate_demo_history, has_demo_history
+        from catalogue_app.db.reference import load_reference
+
         with self.transaction() as session:
             loaded = load_reference(session)
             demo_count = 0

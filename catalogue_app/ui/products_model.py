@@ -170,16 +170,22 @@ class ListTableModel(QAbstractTableModel):
         columns: Sequence[Column],
         load: Callable[[], list[Any]],
         parent: Any = None,
+        *,
+        autoload: bool = True,
     ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self._load = load
         self._rows: list[Any] = []
-        self.reload()
+        self.loaded = False
+        if autoload:
+            self.reload()
 
     def reload(self) -> None:
+        rows = list(self._load())
         self.beginResetModel()
-        self._rows = list(self._load())
+        self._rows = rows
+        self.loaded = True
         self.endResetModel()
 
     def row_at(self, row: int) -> Any:

@@ -221,21 +221,17 @@ class ProductsView(CatalogueView):
         self.show_product(row.code)
 
     def show_product(self, code: str) -> None:
-        try:
-            product = self.catalogue.get_product(code)
-        except CatalogueError as exc:
-            self.detail.setPlainText(str(exc))
-            return
-        self._detail_code, self._detail_product = code, product
-        self.detail.setHtml(product_html(product, None, date.today()))
-        self._detail_worker.submit(lambda: (code, self.browse.price_stats(code)))
+        """Fill the detail pane off the GUI thread: the record, then what forces paid."""
+        self._detail_code = code
+        self._detail_worker.submit(
+            lambda: (code, self.catalogue.get_product(code), self.browse.price_stats(code))
+        )
 
-    def _show_stats(self, result: tuple[str, Any]) -> None:
-        code, stats = result
-        if code == self._detail_code and self._detail_product is not None:
-            position = self.detail.verticalScrollBar().value()
-            self.detail.setHtml(product_html(self._detail_product, stats, date.today()))
-            self.detail.verticalScrollBar().setValue(position)
+    def _show_stats(self, result: tuple[str, Any, Any]) -> None:
+        code, product, stats = result
+        if code == self._detail_code:
+            self._detail_product = product
+            self.detail.setHtml(product_html(product, stats, date.today()))
 
     def _report_error(self, message: str) -> None:
         self.status_changed.emit(message)
@@ -267,7 +263,8 @@ class ListView(CatalogueView):
         self.setObjectName(name)
         self.title, self.noun = title, noun
         self._describe = describe
-        self.model = ListTableModel(columns, load, self)
+        # Loaded when first shown, so that start-up only pays for the products view.
+        self.model = ListTableModel(columns, load, self, autoload=False)
         self._table = RecordTable(title, [c.width for c in columns])
         self._table.setModel(self.model)
         self._table.horizontalHeader().setStretchLastSection(True)
@@ -281,10 +278,17 @@ class ListView(CatalogueView):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         self._worker = Worker(self.detail.setHtml, self.detail.setPlainText, self)
-        if self.model.rowCount():
-            self._table.selectRow(0)
+
+    def ensure_loaded(self) -> None:
+        if not self.model.loaded:
+            self.refresh()
+
+    def showEvent(self, event: Any) -> None:
+        self.ensure_loaded()
+        super().showEvent(event)
 
     def status_text(self) -> str:
+        self.ensure_loaded()
         n = self.model.rowCount()
         return f"{n:,} {self.noun[0] if n == 1 else self.noun[1]}"
 

@@ -9,7 +9,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from catalogue_app.db.engine import resolve_database_url
-from catalogue_app.db.migrate import alembic_config, head_revision, include_object, upgrade
+from catalogue_app.db.migrate import (
+    SCHEMA_HEAD,
+    alembic_config,
+    head_revision,
+    include_object,
+    upgrade,
+)
 from catalogue_app.db.models import Base
 from catalogue_app.domain.errors import DatabaseError
 from catalogue_app.services.database import open_database
@@ -130,3 +136,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     finally:
         db.close()
+
+
+def test_the_schema_head_constant_matches_the_migration_scripts():
+    assert head_revision() == SCHEMA_HEAD
