@@ -11,14 +11,14 @@ import io
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from catalogue_app.db import models as m
 from catalogue_app.domain.errors import CatalogueError, NotFoundError, ValidationError
@@ -88,6 +88,66 @@ class RecordedPurchase(Row):
     saving: Decimal
     unit_price_overridden: bool
     shares: list[Share] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredPurchase(Row):
+    """A purchase as stored, in the terms of a draft (codes, not ids)."""
+
+    id: str
+    revision: int
+    status: str
+    void_reason: str | None
+    buyer: str
+    product: str
+    framework: str | None
+    lot: str | None
+    quantity: int
+    unit_price: Decimal
+    baseline_unit_price: Decimal
+    order_date: date
+    order_reference: str
+    notes: str
+    shares: dict[str, Decimal]
+
+    def draft(self) -> PurchaseDraft:
+        split = None
+        if self.shares:
+            split = "custom:" + ",".join(f"{c}={a:.2f}" for c, a in self.shares.items())
+        return PurchaseDraft(
+            buyer=self.buyer,
+            product=self.product,
+            quantity=self.quantity,
+            order_date=self.order_date,
+            order_reference=self.order_reference,
+            framework=self.framework,
+            lot=self.lot,
+            unit_price=self.unit_price,
+            baseline_unit_price=self.baseline_unit_price,
+            notes=self.notes,
+            split=split,
+            id=self.id,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        route = f"{self.framework} lot {self.lot}" if self.framework else "off-framework"
+        return {
+            "order_reference": self.order_reference,
+            "buyer": self.buyer,
+            "product": self.product,
+            "route": route,
+            "quantity": self.quantity,
+            "unit_price": f"{self.unit_price:.2f}",
+            "baseline_unit_price": f"{self.baseline_unit_price:.2f}",
+            "order_date": self.order_date.isoformat(),
+            "notes": self.notes,
+            "shares": {c: f"{a:.2f}" for c, a in self.shares.items()},
+            "status": self.status,
+        }
+
+
+class StaleRevisionError(ValidationError):
+    """Someone else saved the purchase first: the edit was not applied."""
 
 
 class DuplicateReferenceError(ValidationError):
@@ -431,6 +491,70 @@ def _snapshot(v: _Valid) -> dict[str, Any]:
     }
 
 
+def _stored(s: Session, purchase_id: str) -> StoredPurchase:
+    fw = aliased(m.Framework)
+    row = s.execute(
+        select(
+            m.Purchase,
+            func.coalesce(m.Force.code, m.Collaboration.code),
+            m.Product.code,
+            fw.reference,
+            m.Lot.number,
+        )
+        .join(m.Product, m.Purchase.product_id == m.Product.id)
+        .outerjoin(m.Force, m.Purchase.buyer_force_id == m.Force.id)
+        .outerjoin(m.Collaboration, m.Purchase.buyer_collaboration_id == m.Collaboration.id)
+        .outerjoin(m.Lot, m.Purchase.lot_id == m.Lot.id)
+        .outerjoin(fw, m.Lot.framework_id == fw.id)
+        .where(m.Purchase.id == purchase_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no purchase has the id {purchase_id}")
+    p, buyer, product, framework, lot = row
+    shares = dict(
+        s.execute(
+            select(m.Force.code, m.PurchaseShare.amount)
+            .join(m.Force, m.PurchaseShare.force_id == m.Force.id)
+            .where(m.PurchaseShare.purchase_id == purchase_id)
+            .order_by(m.Force.code)
+        ).all()
+    )
+    return StoredPurchase(
+        p.id,
+        p.revision,
+        p.status,
+        p.void_reason,
+        buyer,
+        product,
+        framework,
+        lot,
+        p.quantity,
+        p.unit_price,
+        p.baseline_unit_price,
+        p.order_date,
+        p.order_reference,
+        p.notes,
+        shares,
+    )
+
+
+def _recorded(v: _Valid) -> RecordedPurchase:
+    return RecordedPurchase(
+        v.id,
+        v.order_reference,
+        v.buyer.code,
+        v.product.code,
+        _route(v),
+        v.quantity,
+        v.unit_price,
+        v.baseline,
+        v.unit_price * v.quantity,
+        (v.baseline - v.unit_price) * v.quantity,
+        v.overridden,
+        [Share(code, amount) for code, amount in v.shares.items()],
+    )
+
+
 def _route(v: _Valid) -> str:
     return f"{v.lot.reference} lot {v.lot.number}" if v.lot else "off-framework"
 
@@ -503,20 +627,159 @@ class PurchaseService:
             if s.get(m.Purchase, v.id) is not None:
                 raise ValidationError(f"a purchase with id {v.id} exists already", field="id")
             _insert(s, [v], actor, datetime.now(UTC), "create")
-        return RecordedPurchase(
-            v.id,
-            v.order_reference,
-            v.buyer.code,
-            v.product.code,
-            _route(v),
-            v.quantity,
-            v.unit_price,
-            v.baseline,
-            v.unit_price * v.quantity,
-            (v.baseline - v.unit_price) * v.quantity,
-            v.overridden,
-            [Share(code, amount) for code, amount in v.shares.items()],
-        )
+        return _recorded(v)
+
+    def preview(self, draft: PurchaseDraft, *, today: date | None = None) -> RecordedPurchase:
+        """What recording ``draft`` would give (prices, split), or the first broken rule.
+
+        Writes nothing; the purchase dialog calls it as the officer types.
+        """
+        with self.db.transaction() as s:
+            v = _validate(_Resolver(s), draft, today or date.today())
+            s.rollback()
+        return _recorded(v)
+
+    def duplicate_reference(self, buyer: str, order_reference: str, exclude: str = "") -> bool:
+        """Whether the buyer already used this order reference on an active purchase."""
+        with self.db.transaction() as s:
+            b = _Resolver(s).buyer(buyer)
+            column = (
+                m.Purchase.buyer_force_id
+                if b.kind == "force"
+                else m.Purchase.buyer_collaboration_id
+            )
+            return (
+                s.scalar(
+                    select(m.Purchase.id)
+                    .where(
+                        column == b.id,
+                        m.Purchase.order_reference == order_reference.strip(),
+                        m.Purchase.status == "active",
+                        m.Purchase.id != exclude,
+                    )
+                    .limit(1)
+                )
+                is not None
+            )
+
+    def routes(self, product: str, day: date) -> list[tuple[str, str, str]]:
+        """(framework, lot, label) for every lot offering ``product`` on ``day``."""
+        with self.db.transaction() as s:
+            rows = s.execute(
+                select(m.Framework, m.Lot.number, m.Lot.title, m.Offer.valid_from, m.Offer.valid_to)
+                .join(m.Lot, m.Lot.framework_id == m.Framework.id)
+                .join(m.Offer, m.Offer.lot_id == m.Lot.id)
+                .join(m.Product, m.Offer.product_id == m.Product.id)
+                .where(m.Product.code == product.strip())
+                .order_by(m.Framework.reference, m.Lot.number)
+            ).all()
+            return [
+                (fw.reference, number, f"{fw.reference} lot {number} — {title}")
+                for fw, number, title, start, end in rows
+                if fw.term.is_active_on(day) and start <= day and (end is None or day <= end)
+            ]
+
+    def get(self, purchase_id: str) -> StoredPurchase:
+        """A purchase as it is now, with the revision an edit must name."""
+        with self.db.transaction() as s:
+            return _stored(s, purchase_id)
+
+    def edit(
+        self,
+        purchase_id: str,
+        draft: PurchaseDraft,
+        actor: str,
+        *,
+        expected_revision: int,
+        today: date | None = None,
+    ) -> RecordedPurchase:
+        """Replace a purchase's values with a new revision; the old values stay in the audit log.
+
+        Refused, with the user's input untouched, when someone else saved a newer
+        revision since ``expected_revision`` was read (optimistic locking).
+        """
+        today = today or date.today()
+        with self.db.transaction() as s:
+            before = _stored(s, purchase_id)
+            if before.status != "active":
+                raise ValidationError(
+                    f"purchase {purchase_id} is void; restore it first", field="status"
+                )
+            v = _validate(_Resolver(s), replace(draft, id=purchase_id), today)
+            values = _purchase_values(v, actor, datetime.now(UTC))
+            for key in ("id", "recorded_by", "recorded_at", "status", "void_reason"):
+                values.pop(key)
+            values["revision"] = expected_revision + 1
+            done = s.execute(
+                update(m.Purchase)
+                .where(m.Purchase.id == purchase_id, m.Purchase.revision == expected_revision)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:
+                raise StaleRevisionError(
+                    f"purchase {v.order_reference} was changed by someone else since you "
+                    "opened it; your changes were not saved. Reload it and apply them again",
+                    field="revision",
+                )
+            s.execute(delete(m.PurchaseShare).where(m.PurchaseShare.purchase_id == purchase_id))
+            force_ids = {code: fid for code, fid, _ in v.buyer.members_on(v.order_date)}
+            if v.shares:
+                s.execute(
+                    insert(m.PurchaseShare.__table__),
+                    [
+                        {"purchase_id": purchase_id, "force_id": force_ids[c], "amount": a}
+                        for c, a in v.shares.items()
+                    ],
+                )
+            after = {**_snapshot(v), "revision": expected_revision + 1}
+            s.execute(
+                insert(m.AuditEvent.__table__),
+                [
+                    _audit(
+                        actor,
+                        datetime.now(UTC),
+                        "edit",
+                        purchase_id,
+                        {**before.snapshot(), "revision": expected_revision},
+                        after,
+                    )
+                ],
+            )
+        return _recorded(v)
+
+    def restore(self, purchase_id: str, actor: str, reason: str = "restored") -> None:
+        """Make a voided purchase active again (the undo of a void, the redo of a record)."""
+        with self.db.transaction() as s:
+            purchase = s.get(m.Purchase, purchase_id)
+            if purchase is None:
+                raise NotFoundError(f"no purchase has the id {purchase_id}")
+            if purchase.status == "active":
+                return
+            revision = purchase.revision
+            s.execute(
+                update(m.Purchase)
+                .where(m.Purchase.id == purchase_id, m.Purchase.revision == revision)
+                .values(status="active", void_reason=None, revision=revision + 1)
+                .execution_options(synchronize_session=False)
+            )
+            s.execute(
+                insert(m.AuditEvent.__table__),
+                [
+                    _audit(
+                        actor,
+                        datetime.now(UTC),
+                        "restore",
+                        purchase_id,
+                        {
+                            "status": "void",
+                            "void_reason": purchase.void_reason,
+                            "revision": revision,
+                        },
+                        {"status": "active", "reason": reason, "revision": revision + 1},
+                    )
+                ],
+            )
 
     def void(self, purchase_id: str, reason: str, actor: str) -> None:
         reason = (reason or "").strip()

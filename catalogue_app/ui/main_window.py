@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -20,8 +21,13 @@ from PySide6.QtWidgets import (
 
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.database import Database
+from catalogue_app.services.purchases import PurchaseService
+from catalogue_app.ui.purchase_dialog import PurchaseDialog
+from catalogue_app.ui.purchases_view import PurchasesView
 from catalogue_app.ui.resources import app_icon
+from catalogue_app.ui.undo import EditCommand, RecordCommand, VoidCommand
 from catalogue_app.ui.views import (
     CatalogueView,
     ProductsView,
@@ -43,12 +49,18 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
 
         self.products = ProductsView(db, self._settings)
+        self.purchases = PurchasesView(db, self._settings)
         self.views: list[CatalogueView] = [
             self.products,
             frameworks_view(db, self._settings),
             suppliers_view(db, self._settings),
             buyers_view(db, self._settings),
+            self.purchases,
         ]
+        self.purchase_service = PurchaseService(db)
+        self.undo_stack = QUndoStack(self)
+        self.purchases.edit_requested.connect(self.edit_purchase)
+        self.purchases.void_requested.connect(self.void_purchase)
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
@@ -123,6 +135,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
         self.copy_action = QAction("&Copy rows", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.triggered.connect(self.copy_selection)
@@ -131,6 +150,23 @@ class MainWindow(QMainWindow):
         find_action.setShortcut(QKeySequence.StandardKey.Find)
         find_action.triggered.connect(self.focus_search)
         edit_menu.addAction(find_action)
+
+        purchases_menu = self.menuBar().addMenu("&Purchases")
+        self.record_action = QAction("&Record purchase…", self)
+        self.record_action.setShortcut(QKeySequence.StandardKey.New)
+        self.record_action.triggered.connect(lambda: self.record_purchase())
+        purchases_menu.addAction(self.record_action)
+        self.record_product_action = QAction("Record purchase of the selected &product…", self)
+        self.record_product_action.triggered.connect(self._record_selected_product)
+        purchases_menu.addAction(self.record_product_action)
+        self.edit_action = QAction("&Edit purchase…", self)
+        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.edit_action.triggered.connect(lambda: self.edit_purchase(self.purchases.selected_id()))
+        purchases_menu.addAction(self.edit_action)
+        self.void_action = QAction("&Void purchase…", self)
+        self.void_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
+        self.void_action.triggered.connect(lambda: self.void_purchase(self.purchases.selected_id()))
+        purchases_menu.addAction(self.void_action)
 
         view_menu = self.menuBar().addMenu("&View")
         self.view_actions = []
@@ -256,6 +292,109 @@ class MainWindow(QMainWindow):
     def delete_search(self, name: str) -> None:
         self.saved.delete(name)
         self._refresh_saved()
+
+    # purchases
+    def _actor(self) -> str:
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+    def _ledger_changed(self, error: str | None = None) -> None:
+        if error:
+            QMessageBox.warning(self, APP_NAME, error)
+        self.purchases.refresh()
+
+    def _dialog(self, **kwargs):  # type: ignore[no-untyped-def]
+        return PurchaseDialog(self.purchase_service, self.products.catalogue, self, **kwargs)
+
+    def _record_selected_product(self) -> None:
+        row = self.products.model.row_at(self.products.table.currentIndex().row())
+        self.record_purchase(row.code if row else "")
+
+    def record_purchase(self, product: str = "") -> str | None:
+        dialog = self._dialog(product=product)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        try:
+            recorded = self.purchase_service.record(
+                dialog.draft(), self._actor(), allow_duplicate_reference=True
+            )
+        except CatalogueError as exc:
+            QMessageBox.warning(self, APP_NAME, str(exc))
+            return None
+        self.undo_stack.push(
+            RecordCommand(
+                recorded.id,
+                recorded.order_reference,
+                self.purchase_service,
+                self._actor(),
+                self._ledger_changed,
+            )
+        )
+        self._ledger_changed()
+        self.statusBar().showMessage(
+            f"Recorded {recorded.order_reference}: {format_gbp(recorded.total)}", 6000
+        )
+        return recorded.id
+
+    def edit_purchase(self, purchase_id: str | None) -> None:
+        if not purchase_id:
+            return
+        try:
+            stored = self.purchase_service.get(purchase_id)
+        except CatalogueError as exc:
+            QMessageBox.warning(self, APP_NAME, str(exc))
+            return
+        if stored.status != "active":
+            QMessageBox.information(self, APP_NAME, "A void purchase cannot be edited.")
+            return
+        dialog = self._dialog(stored=stored)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                self.purchase_service.edit(
+                    purchase_id,
+                    dialog.draft(),
+                    self._actor(),
+                    expected_revision=stored.revision,
+                )
+            except CatalogueError as exc:
+                # e.g. someone else saved first: say so, keep the officer's input
+                QMessageBox.warning(self, APP_NAME, str(exc))
+                continue
+            self.undo_stack.push(
+                EditCommand(
+                    purchase_id,
+                    stored.draft(),
+                    dialog.draft(),
+                    self.purchase_service,
+                    self._actor(),
+                    self._ledger_changed,
+                )
+            )
+            self._ledger_changed()
+            return
+
+    def void_purchase(self, purchase_id: str | None) -> None:
+        if not purchase_id:
+            return
+        reason, ok = QInputDialog.getText(self, "Void purchase", "Why is it void?")
+        if not ok:
+            return
+        try:
+            self.purchase_service.void(purchase_id, reason, self._actor())
+            reference = self.purchase_service.get(purchase_id).order_reference
+        except CatalogueError as exc:
+            QMessageBox.warning(self, APP_NAME, str(exc))
+            return
+        self.undo_stack.push(
+            VoidCommand(
+                purchase_id, reference, self.purchase_service, self._actor(), self._ledger_changed
+            )
+        )
+        self._ledger_changed()
 
     def about_text(self) -> str:
         return (

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from catalogue_app.services.purchases import (
     ImportRejected,
     PurchaseDraft,
     PurchaseService,
+    StaleRevisionError,
 )
 
 TODAY = date(2026, 11, 23)
@@ -210,3 +212,65 @@ def test_import_refuses_unknown_file_types(service, tmp_path):
     path.write_text("hello")
     with pytest.raises(Exception, match="only .csv and .xlsx"):
         service.import_file(path, "officer.a", today=TODAY)
+
+
+def test_an_edit_makes_a_new_revision_and_keeps_the_old_values(db, service):
+    recorded = service.record(
+        athena(buyer="norfolk", framework=None, lot=None, quantity=3), "officer.a", today=TODAY
+    )
+    stored = service.get(recorded.id)
+    assert stored.revision == 1
+    draft = replace(stored.draft(), quantity=5, notes="corrected")
+    edited = service.edit(recorded.id, draft, "officer.b", expected_revision=1, today=TODAY)
+    assert edited.total == Decimal("480.00") * 5
+    now = service.get(recorded.id)
+    assert (now.revision, now.quantity, now.notes) == (2, 5, "corrected")
+    with db.transaction() as s:
+        event = s.scalar(
+            select(m.AuditEvent).where(
+                m.AuditEvent.entity_id == recorded.id, m.AuditEvent.action == "edit"
+            )
+        )
+    assert json.loads(event.before)["quantity"] == 3 and json.loads(event.after)["quantity"] == 5
+    assert event.actor == "officer.b"
+
+
+def test_a_concurrent_edit_is_refused_not_lost(service):
+    recorded = service.record(
+        athena(buyer="norfolk", framework=None, lot=None, quantity=3), "officer.a", today=TODAY
+    )
+    first = service.get(recorded.id)
+    second = service.get(recorded.id)  # another window opened at the same time
+    service.edit(
+        recorded.id,
+        replace(first.draft(), quantity=4),
+        "officer.a",
+        expected_revision=first.revision,
+        today=TODAY,
+    )
+    with pytest.raises(StaleRevisionError, match="changed by someone else"):
+        service.edit(
+            recorded.id,
+            replace(second.draft(), quantity=9),
+            "officer.b",
+            expected_revision=second.revision,
+            today=TODAY,
+        )
+    assert service.get(recorded.id).quantity == 4
+
+
+def test_editing_a_joint_purchase_splits_it_again(db, service):
+    recorded = service.record(athena(), "officer.a", today=TODAY)
+    stored = service.get(recorded.id)
+    draft = replace(stored.draft(), quantity=600, split="equal")
+    edited = service.edit(recorded.id, draft, "officer.a", expected_revision=1, today=TODAY)
+    assert sum(s.amount for s in edited.shares) == edited.total
+    assert sum(service.get(recorded.id).shares.values()) == edited.total
+
+
+def test_restore_undoes_a_void(service):
+    recorded = service.record(athena(), "officer.a", today=TODAY)
+    service.void(recorded.id, "undone", "officer.a")
+    service.restore(recorded.id, "officer.a", "redone")
+    again = service.get(recorded.id)
+    assert again.status == "active" and again.void_reason is None and again.revision == 3

@@ -1,0 +1,297 @@
+"""The Purchases view: the ledger, filtered in SQL, with totals and each purchase's history."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.domain.money import format_gbp
+from catalogue_app.services.catalogue import CatalogueService
+from catalogue_app.services.database import Database
+from catalogue_app.services.ledger import (
+    LedgerBrowser,
+    LedgerExport,
+    LedgerFilter,
+    LedgerLine,
+)
+from catalogue_app.ui.products_model import Column, display
+from catalogue_app.ui.views import CatalogueView
+from catalogue_app.ui.widgets import RecordTable
+
+PAGE = 200
+COLUMNS = [
+    Column("order_date", "Date", width=95),
+    Column("order_reference", "Order ref", width=170),
+    Column("buyer", "Buyer", width=210),
+    Column("product", "Product", width=260),
+    Column("route", "Route", width=160),
+    Column("quantity", "Qty", width=70),
+    Column("unit_price", "Unit price", width=100),
+    Column("total", "Total", width=110),
+    Column("saving", "Saving", width=100),
+    Column("status", "Status", width=70),
+]
+
+
+class PurchaseTableModel(QAbstractTableModel):
+    """Windowed like the products table: totals and pages come from SQL."""
+
+    def __init__(self, ledger: LedgerBrowser, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._ledger = ledger
+        self.filter = LedgerFilter()
+        self._pages: OrderedDict[int, list[LedgerLine]] = OrderedDict()
+        self.total = 0
+        self.spend = self.savings = Decimal("0.00")
+
+    def set_filter(self, f: LedgerFilter) -> None:
+        self.filter = f
+        self.reload()
+
+    def reload(self) -> None:
+        summary = self._ledger.summary(self.filter)
+        first = self._ledger.page(self.filter, PAGE)
+        self.beginResetModel()
+        self.total, self.spend, self.savings = summary.total, summary.spend, summary.savings
+        self._pages = OrderedDict({0: first})
+        self.endResetModel()
+
+    def line_at(self, row: int) -> LedgerLine | None:
+        if not 0 <= row < self.total:
+            return None
+        number = row // PAGE
+        if number not in self._pages:
+            self._pages[number] = self._ledger.page(self.filter, PAGE, number * PAGE)
+            while len(self._pages) > 40:
+                self._pages.popitem(last=False)
+        rows = self._pages[number]
+        return rows[row % PAGE] if row % PAGE < len(rows) else None
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() >= len(COLUMNS):
+            return None
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        line = self.line_at(index.row())
+        if line is None:
+            return None
+        key = COLUMNS[index.column()].key
+        value = getattr(line, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if isinstance(value, Decimal | int) and key != "order_reference":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        return f"{value:,}" if key == "quantity" else display(value, key)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section].title
+        return section + 1 if orientation == Qt.Orientation.Vertical else None
+
+
+class PurchasesView(CatalogueView):
+    title = "Purchases"
+    record_requested = Signal(str)  # product code to fill in, or ""
+    edit_requested = Signal(str)  # purchase id
+    void_requested = Signal(str)  # purchase id
+
+    def __init__(self, db: Database, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(settings, parent)
+        self.setObjectName("purchasesView")
+        self.ledger = LedgerBrowser(db)
+        self.export = LedgerExport(db)
+        catalogue = CatalogueService(db)
+
+        self.buyer = QComboBox()
+        self.buyer.setAccessibleName("Buyer filter")
+        self.buyer.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.buyer.setMinimumContentsLength(14)
+        self.buyer.addItem("All buyers", None)
+        for c in catalogue.list_collaborations():
+            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
+        for f in catalogue.list_forces():
+            self.buyer.addItem(f.name, f.code)
+        self.product = QLineEdit()
+        self.product.setPlaceholderText("Product code")
+        self.product.setAccessibleName("Product filter")
+        self.product.setMinimumWidth(80)
+        self.framework = QLineEdit()
+        self.framework.setPlaceholderText("Framework ref or off-framework")
+        self.framework.setAccessibleName("Framework filter")
+        self.framework.setMinimumWidth(80)
+        self.use_period = QCheckBox("From")
+        self.start = QDateEdit(QDate(date.today().year - 1, 4, 1))
+        self.end = QDateEdit(QDate.currentDate())
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+        self.start.setAccessibleName("Period start")
+        self.end.setAccessibleName("Period end")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Status filter")
+        for label, value in (("Active", "active"), ("Void", "void"), ("All", "all")):
+            self.status.addItem(label, value)
+        bar = QHBoxLayout()
+        bar.addWidget(self.buyer, 2)
+        bar.addWidget(self.product, 1)
+        bar.addWidget(self.framework, 1)
+        period = QHBoxLayout()
+        period.addWidget(self.use_period)
+        period.addWidget(self.start)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.end)
+        period.addSpacing(12)
+        period.addWidget(QLabel("Status"))
+        period.addWidget(self.status)
+        period.addStretch(1)
+
+        self.model = PurchaseTableModel(self.ledger, self)
+        self._table = RecordTable("Purchases", [c.width for c in COLUMNS])
+        self._table.setModel(self.model)
+        self._table.doubleClicked.connect(lambda _i: self._request(self.edit_requested))
+        self._table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.totals = QLabel()
+        self.totals.setObjectName("ledgerTotals")
+        self.history = QTextBrowser()
+        self.history.setObjectName("Purchase history")
+        self.history.setAccessibleName("Purchase history")
+        self.history.setMinimumWidth(260)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self._table, 1)
+        left_layout.addWidget(self.totals)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.history)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([980, 360])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addLayout(period)
+        layout.addWidget(self.splitter, 1)
+        for signal in (
+            self.buyer.currentIndexChanged,
+            self.status.currentIndexChanged,
+            self.use_period.toggled,
+            self.start.dateChanged,
+            self.end.dateChanged,
+            self.product.editingFinished,
+            self.framework.editingFinished,
+        ):
+            signal.connect(lambda *_: self.apply_filter())
+        self.loaded = False
+
+    def showEvent(self, event: Any) -> None:
+        if not self.loaded:
+            self.apply_filter()
+        super().showEvent(event)
+
+    def current_filter(self) -> LedgerFilter:
+        period = self.use_period.isChecked()
+        return LedgerFilter(
+            buyer=self.buyer.currentData(),
+            start=self.start.date().toPython() if period else None,
+            end=self.end.date().toPython() if period else None,
+            status=self.status.currentData(),
+            product=self.product.text().strip().upper() or None,
+            framework=self.framework.text().strip() or None,
+        )
+
+    def apply_filter(self) -> None:
+        try:
+            self.model.set_filter(self.current_filter())
+        except CatalogueError as exc:
+            self.status_changed.emit(str(exc))
+            return
+        self.loaded = True
+        self.totals.setText(
+            f"{self.model.total:,} purchases · spend {format_gbp(self.model.spend)} · "
+            f"savings {format_gbp(self.model.savings)}"
+        )
+        if self.model.total:
+            self._table.selectRow(0)
+        else:
+            self.history.setHtml("<p>No purchases match these filters.</p>")
+        self.status_changed.emit(self.status_text())
+
+    def refresh(self) -> None:
+        self.apply_filter()
+
+    def status_text(self) -> str:
+        return f"{self.model.total:,} purchases"
+
+    def selected_id(self) -> str | None:
+        index = self._table.currentIndex()
+        line = self.model.line_at(index.row()) if index.isValid() else None
+        return line.id if line else None
+
+    def _request(self, signal: Any) -> None:
+        purchase_id = self.selected_id()
+        if purchase_id:
+            signal.emit(purchase_id)
+
+    def _current_changed(self, current: Any, _previous: Any) -> None:
+        line = self.model.line_at(current.row()) if current.isValid() else None
+        if line is None:
+            return
+        try:
+            entries = self.export.history(line.id)
+        except CatalogueError as exc:
+            self.history.setPlainText(str(exc))
+            return
+        parts = [
+            f"<h3>{escape(line.order_reference)}</h3>",
+            f"<p>{escape(line.product)}<br>{escape(line.buyer)}</p>",
+            "<h4>History</h4>",
+        ]
+        for e in reversed(entries):
+            before, after = e.before or {}, e.after or {}
+            changes = [
+                f"{escape(k)}: {escape(str(before.get(k, '—')))} → {escape(str(after.get(k)))}"
+                for k in sorted(set(before) | set(after))
+                if before.get(k) != after.get(k) and k != "shares"
+            ]
+            parts.append(
+                f"<p><b>{escape(e.action)}</b> by {escape(e.actor)}<br>"
+                f"<span style='color:#5b6b7d'>{escape(e.occurred_at)}</span><br>"
+                + ("<br>".join(changes) if e.action != "create" else "recorded")
+                + "</p>"
+            )
+        self.history.setHtml("".join(parts))
+
+    def focus_details(self) -> None:
+        self._request(self.edit_requested)

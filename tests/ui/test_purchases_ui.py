@@ -1,0 +1,146 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QDate, QSettings
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from catalogue_app.services.catalogue import CatalogueService
+from catalogue_app.services.ledger import LedgerFilter
+from catalogue_app.services.purchases import PurchaseService
+from catalogue_app.ui.main_window import MainWindow
+from catalogue_app.ui.purchase_dialog import PurchaseDialog
+from catalogue_app.ui.purchases_view import PurchaseTableModel
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def dialog(qtbot, db):
+    d = PurchaseDialog(PurchaseService(db), CatalogueService(db), today=TODAY)
+    qtbot.addWidget(d)
+    return d
+
+
+def save_button(d):
+    return d.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
+def fill(d, buyer="ecis", product="ATHENA", quantity=500, day=date(2026, 5, 1), ref="ECIS/UI/1"):
+    d.buyer.setCurrentIndex(d.buyer.findData(buyer))
+    d.order_date.setDate(QDate(day))
+    d.product.setText(product)
+    d.quantity.setValue(quantity)
+    d.order_reference.setText(ref)
+    d.validate()
+
+
+def test_the_dialog_proposes_the_price_and_previews_the_split(dialog):
+    fill(dialog)
+    assert dialog.route.currentData() == ("ESSEX-ATHENA", "1")
+    assert dialog.unit_price.text() == "450.00"
+    assert dialog.baseline.text() == "480.00"
+    assert save_button(dialog).isEnabled()
+    assert "Total £225,000.00" in dialog.summary.text()
+    assert "saving £15,000.00" in dialog.summary.text()
+    assert "essex" in dialog.summary.text() and "suffolk" in dialog.summary.text()
+    assert sum(s.amount for s in dialog.preview.shares) == dialog.preview.total
+
+
+def test_an_override_is_visible(dialog):
+    fill(dialog)
+    dialog.unit_price.setText("400.00")
+    dialog.unit_price.setModified(True)
+    dialog.validate()
+    assert (
+        "Overridden" in dialog.unit_price_note.text() and "450.00" in dialog.unit_price_note.text()
+    )
+    assert dialog.preview.unit_price == Decimal("400.00")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.unit_price.setText("12.345"), "fractions of a penny"),
+        (lambda d: d.unit_price.setText("-4"), "must not be negative"),
+        (lambda d: d.order_reference.setText(""), "order reference is missing"),
+        (lambda d: d.product.setText("NOPE"), "no product has the code"),
+        (lambda d: d.buyer.setCurrentIndex(0), "no force or collaboration"),
+    ],
+)
+def test_save_is_disabled_with_a_message_until_the_form_is_valid(dialog, change, message):
+    fill(dialog)
+    change(dialog)
+    dialog.unit_price.setModified(True)
+    dialog.validate()
+    assert not save_button(dialog).isEnabled()
+    assert message in dialog.error.text().lower() or message in dialog.error.text()
+
+
+def test_the_order_date_cannot_be_in_the_future(dialog):
+    assert dialog.order_date.maximumDate() == QDate(TODAY)
+
+
+@pytest.fixture
+def window(qtbot, db, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(db, settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def prepared_dialog(window, **fields):
+    d = PurchaseDialog(window.purchase_service, window.products.catalogue, window, today=TODAY)
+    fill(d, **fields)
+    d.exec = lambda: QDialog.DialogCode.Accepted
+    return d
+
+
+def test_record_undo_redo_through_the_window(window, db, monkeypatch):
+    service = PurchaseService(db)
+    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(window, day=TODAY))
+    purchase_id = window.record_purchase()
+    assert purchase_id and service.get(purchase_id).status == "active"
+    window.show_view(4)
+    assert window.purchases.model.total > 0
+    window.undo_action.trigger()
+    stored = service.get(purchase_id)
+    assert stored.status == "void" and stored.void_reason == "undone"
+    window.redo_action.trigger()
+    assert service.get(purchase_id).status == "active"
+
+
+def test_void_asks_for_a_reason_and_can_be_undone(window, db, monkeypatch):
+    service = PurchaseService(db)
+    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(window, day=TODAY))
+    purchase_id = window.record_purchase()
+    monkeypatch.setattr(
+        "catalogue_app.ui.main_window.QInputDialog.getText",
+        lambda *a, **k: ("ordered twice", True),
+    )
+    window.void_purchase(purchase_id)
+    assert service.get(purchase_id).void_reason == "ordered twice"
+    window.undo_action.trigger()
+    assert service.get(purchase_id).status == "active"
+
+
+def test_purchases_view_totals_match_the_ledger(window, db):
+    window.show_view(4)
+    view = window.purchases
+    view.buyer.setCurrentIndex(view.buyer.findData("norfolk"))
+    assert view.model.filter.buyer == "norfolk"
+    lines = [view.model.line_at(r) for r in range(view.model.total)]
+    assert sum((ln.total for ln in lines), Decimal(0)) == view.model.spend
+    assert f"{view.model.total:,} purchases" in view.totals.text()
+    view.table.selectRow(0)
+    assert "History" in view.history.toPlainText() and "create" in view.history.toPlainText()
+
+
+def test_purchase_model_passes_the_model_tester(qtmodeltester, db):
+    from catalogue_app.services.ledger import LedgerBrowser
+
+    model = PurchaseTableModel(LedgerBrowser(db))
+    model.set_filter(LedgerFilter(buyer="ecis"))
+    qtmodeltester.check(model)
