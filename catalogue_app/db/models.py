@@ -142,11 +142,11 @@ class Product(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12))
     accredited_from: Mapped[date | None]
     accredited_to: Mapped[date | None]
     unit: Mapped[str] = mapped_column(String(60))
@@ -163,6 +163,9 @@ class Product(Base):
             "status IN ('champion', 'approved', 'challenger', 'withdrawn')", name="status"
         ),
         CheckConstraint("list_price >= 0", name="list_price_not_negative"),
+        Index("ix_products_name_code", "name", "code"),
+        Index("ix_products_status_code", "status", "code"),
+        Index("ix_products_price_code", "list_price", "code"),
     )
 
 
@@ -310,6 +313,24 @@ class Purchase(Base):
         CheckConstraint("status = 'active' OR void_reason IS NOT NULL", name="void_has_reason"),
         Index("ix_purchases_force_date", "buyer_force_id", "order_date"),
         Index("ix_purchases_collaboration_date", "buyer_collaboration_id", "order_date"),
+        Index(
+            "ix_purchases_period_cover",
+            "order_date",
+            "status",
+            "buyer_force_id",
+            "buyer_collaboration_id",
+            "quantity",
+            "unit_price",
+            "baseline_unit_price",
+        ),
+        Index(
+            "ix_purchases_product_cover",
+            "product_id",
+            "status",
+            "quantity",
+            "unit_price",
+            "baseline_unit_price",
+        ),
     )
 
 

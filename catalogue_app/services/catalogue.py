@@ -75,8 +75,6 @@ _COLUMNS = (
     m.Product.tags,
 )
 FTS_TABLE = "product_search"
-# bm25 weights for code, name, description, supplier, tags, category
-FTS_WEIGHTS = "10.0, 5.0, 1.0, 3.0, 2.0, 1.0"
 
 
 def fts_query(words: list[str]) -> str:
@@ -84,17 +82,75 @@ def fts_query(words: list[str]) -> str:
     return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
+_FTS = table(FTS_TABLE, column("rowid"), column("rank"))
+
+
+def _fts_match(words: list[str]):  # type: ignore[no-untyped-def]
+    return literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts_query(words)))
+
+
 def fts_match_subquery(words: list[str]):  # type: ignore[no-untyped-def]
-    fts = table(FTS_TABLE, column("rowid"))
+    """Matching product ids with their rank (weighted bm25, configured by migration 0005)."""
     return (
-        select(
-            fts.c.rowid.label("id"),
-            literal_column(f"bm25({FTS_TABLE}, {FTS_WEIGHTS})").label("rank"),
-        )
-        .select_from(fts)
-        .where(literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts_query(words))))
+        select(_FTS.c.rowid.label("id"), _FTS.c.rank.label("rank"))
+        .where(_fts_match(words))
         .subquery("fts_match")
     )
+
+
+# Orders that the products table alone can give (with the name-and-code index).
+_PRODUCT_ORDER = {
+    "relevance": (m.Product.name, m.Product.code),
+    "name": (m.Product.name, m.Product.code),
+    "code": (m.Product.code,),
+    "status": (m.Product.status, m.Product.code),
+    "list_price": (m.Product.list_price, m.Product.code),
+}
+
+
+def _browse_statements(
+    query: ProductQuery, limit: int | None, offset: int
+) -> tuple[Select, Select]:
+    """Everything, in a product column's order: count the table, and find the page's ids
+    through the index before joining, so a page deep in the list costs little more
+    than the first."""
+    keys = _PRODUCT_ORDER[query.sort]
+    order = [k.desc() if query.descending and n == 0 else k for n, k in enumerate(keys)]
+    count_stmt = select(func.count()).select_from(m.Product)
+    ids = select(m.Product.id).order_by(*order).offset(offset)
+    if limit is not None:
+        ids = ids.limit(limit)
+    page = ids.subquery("page")
+    page_stmt = (
+        select(*_COLUMNS)
+        .select_from(page)
+        .join(m.Product, m.Product.id == page.c.id)
+        .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
+        .join(m.Category, m.Product.category_id == m.Category.id)
+        .order_by(*order)
+    )
+    return count_stmt, page_stmt
+
+
+def _text_only_statements(
+    words: list[str], limit: int | None, offset: int
+) -> tuple[Select, Select]:
+    """A plain search: count and rank inside the full-text index, join only the page."""
+    count_stmt = select(func.count()).select_from(_FTS).where(_fts_match(words))
+    top = select(_FTS.c.rowid.label("id"), _FTS.c.rank.label("rank")).where(_fts_match(words))
+    top = top.order_by(_FTS.c.rank).offset(offset)
+    if limit is not None:
+        top = top.limit(limit)
+    ranked = top.subquery("fts_top")
+    page_stmt = (
+        select(*_COLUMNS)
+        .select_from(ranked)
+        .join(m.Product, m.Product.id == ranked.c.id)
+        .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
+        .join(m.Category, m.Product.category_id == m.Category.id)
+        .order_by(ranked.c.rank, m.Product.name)
+    )
+    return count_stmt, page_stmt
 
 
 def search_terms(text: str) -> list[str]:
@@ -198,11 +254,17 @@ class CatalogueService:
         """The SQL a search runs: (count of matches, the requested page of them)."""
         if limit is not None and limit < 0:
             raise ValidationError("the limit must not be negative", field="limit")
+        words = [t for t in search_terms(query.text) if any(ch.isalnum() for ch in t)]
+        ranked = s.bind.dialect.name == "sqlite" and bool(words)
+        filtered = any(
+            (query.status, query.category, query.supplier, query.framework, query.accredited_on)
+        )
+        if ranked and not filtered and query.sort == "relevance":
+            return _text_only_statements(words, limit, offset)
+        if not query.text.strip() and not filtered and query.sort in _PRODUCT_ORDER:
+            return _browse_statements(query, limit, offset)
         base = self._product_filter(s, query)
         count_stmt = select(func.count()).select_from(base.subquery())
-        ranked = s.bind.dialect.name == "sqlite" and any(
-            any(ch.isalnum() for ch in t) for t in search_terms(query.text)
-        )
         page_stmt = self._product_order(base, query, ranked).offset(offset)
         if limit is not None:
             page_stmt = page_stmt.limit(limit)

@@ -149,10 +149,20 @@ class ProductsView(CatalogueView):
         self.setTabOrder(self._table, self.detail)
 
         self._facet_worker = Worker(self.facets.show_counts, self._report_error, self)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(60)
+        self._detail_timer.timeout.connect(self._load_detail)
+        self._facet_timer = QTimer(self)
+        self._facet_timer.setSingleShot(True)
+        self._facet_timer.setInterval(250)
+        self._facet_timer.timeout.connect(self._count_facets)
         self._detail_worker = Worker(self._show_stats, self._report_error, self)
         self._detail_code: str | None = None
         self._detail_product: Any = None
-        self._refresh_views()
+        # First rows first: counting facets waits until the window has painted.
+        self._refresh_views(facets=False)
+        QTimer.singleShot(100, self._count_facets)
 
     def query(self) -> ProductQuery:
         chosen = self.facets.chosen()
@@ -194,9 +204,14 @@ class ProductsView(CatalogueView):
         self.search_box.clear()
         self.facets.clear()
 
-    def _refresh_views(self) -> None:
+    def _count_facets(self) -> None:
         query = self.model.query
         self._facet_worker.submit(lambda: self.catalogue.facet_counts(query))
+
+    def _refresh_views(self, *, facets: bool = True) -> None:
+        query = self.model.query
+        if facets:  # once typing pauses, not on every keystroke
+            self._facet_timer.start()
         shown = self.model.total
         if shown == 0:
             text = query.text.strip()
@@ -221,8 +236,14 @@ class ProductsView(CatalogueView):
         self.show_product(row.code)
 
     def show_product(self, code: str) -> None:
-        """Fill the detail pane off the GUI thread: the record, then what forces paid."""
+        """Fill the detail pane off the GUI thread (once the selection settles)."""
         self._detail_code = code
+        self._detail_timer.start()
+
+    def _load_detail(self) -> None:
+        code = self._detail_code
+        if code is None:
+            return
         self._detail_worker.submit(
             lambda: (code, self.catalogue.get_product(code), self.browse.price_stats(code))
         )

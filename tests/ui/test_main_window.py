@@ -60,7 +60,7 @@ def test_window_shows_products_views_and_the_database(window, db):
         "Suppliers",
         "Forces & collaborations",
         "Purchases",
-]
+    ]
 
 
 def test_typing_in_the_search_box_filters_the_table_and_counts(window, qtbot):
