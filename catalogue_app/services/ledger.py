@@ -13,6 +13,7 @@ from catalogue_app.db import models as m
 from catalogue_app.domain.errors import CatalogueError, NotFoundError
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
+from catalogue_app.services.purchases import TEMPLATE_COLUMNS
 
 P = m.Purchase
 
@@ -128,19 +129,9 @@ class LedgerService:
             return [LedgerLine(*row) for row in s.execute(stmt)]
 
 
+# What an import reads, then what only an export tells.
 EXPORT_COLUMNS = [
-    "id",
-    "order_reference",
-    "buyer",
-    "product",
-    "framework",
-    "lot",
-    "quantity",
-    "unit_price",
-    "baseline_unit_price",
-    "order_date",
-    "split",
-    "notes",
+    *TEMPLATE_COLUMNS,
     "status",
     "void_reason",
     "supplier",

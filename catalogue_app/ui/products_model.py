@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -20,6 +20,7 @@ PAGE_SIZE = 200
 CACHED_PAGES = 40  # at most 8,000 rows held in memory
 
 Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
 _ROOT = QModelIndex()
 
 
@@ -61,6 +62,42 @@ def display(value: Any, key: str = "", money: bool = True) -> str:
     return str(value)
 
 
+class PagedRows(Generic[T]):
+    """Rows of a result known only by its total, fetched a page at a time on demand.
+
+    Keeps the most recently used pages (a bounded cache), so scrolling anywhere in
+    100,000 rows holds a few thousand in memory.
+    """
+
+    def __init__(self, fetch: Callable[[int, int], list[T]]) -> None:
+        self._fetch = fetch  # (offset, limit) -> rows
+        self._pages: OrderedDict[int, list[T]] = OrderedDict()
+        self.total = 0
+
+    def reset(self, total: int, first_page: list[T]) -> None:
+        self.total = total
+        self._pages = OrderedDict({0: first_page})
+
+    @property
+    def cached_pages(self) -> list[int]:
+        return list(self._pages)
+
+    def at(self, row: int) -> T | None:
+        if not 0 <= row < self.total:
+            return None
+        number = row // PAGE_SIZE
+        rows = self._pages.get(number)
+        if rows is None:
+            rows = self._fetch(number * PAGE_SIZE, PAGE_SIZE)
+            self._pages[number] = rows
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        offset = row % PAGE_SIZE
+        return rows[offset] if offset < len(rows) else None
+
+
 class ProductTableModel(QAbstractTableModel):
     """All products matching a query; only the pages in view are fetched."""
 
@@ -68,8 +105,7 @@ class ProductTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._service = service
         self._query = ProductQuery()
-        self._pages: OrderedDict[int, list[ProductRow]] = OrderedDict()
-        self._total = 0
+        self._rows: PagedRows[ProductRow] = PagedRows(self._fetch)
         self.reload()
 
     @property
@@ -79,45 +115,28 @@ class ProductTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         """How many products match the current query."""
-        return self._total
+        return self._rows.total
 
     def set_query(self, query: ProductQuery) -> None:
         if query != self._query:
             self._query = query
             self.reload()
 
+    def _fetch(self, offset: int, limit: int) -> list[ProductRow]:
+        return list(self._service.search_products(self._query, limit=limit, offset=offset).rows)
+
     def reload(self) -> None:
         """Count the matches and fetch the first page, in one reset."""
         page = self._service.search_products(self._query, limit=PAGE_SIZE)
         self.beginResetModel()
-        self._pages = OrderedDict({0: list(page.rows)})
-        self._total = page.total
+        self._rows.reset(page.total, list(page.rows))
         self.endResetModel()
 
-    def _page(self, number: int) -> list[ProductRow]:
-        rows = self._pages.get(number)
-        if rows is None:
-            rows = list(
-                self._service.search_products(
-                    self._query, limit=PAGE_SIZE, offset=number * PAGE_SIZE
-                ).rows
-            )
-            self._pages[number] = rows
-            while len(self._pages) > CACHED_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(number)
-        return rows
-
     def row_at(self, row: int) -> ProductRow | None:
-        if not 0 <= row < self._total:
-            return None
-        rows = self._page(row // PAGE_SIZE)
-        offset = row % PAGE_SIZE
-        return rows[offset] if offset < len(rows) else None
+        return self._rows.at(row)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else self._total
+        return 0 if parent.isValid() else self._rows.total
 
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(PRODUCT_COLUMNS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from html import escape
@@ -31,11 +30,10 @@ from catalogue_app.services.ledger import (
     LedgerFilter,
     LedgerLine,
 )
-from catalogue_app.ui.products_model import Column, display
+from catalogue_app.ui.products_model import PAGE_SIZE, Column, PagedRows, display
 from catalogue_app.ui.views import CatalogueView
 from catalogue_app.ui.widgets import RecordTable
 
-PAGE = 200
 COLUMNS = [
     Column("order_date", "Date", width=95),
     Column("order_reference", "Order ref", width=170),
@@ -57,9 +55,14 @@ class PurchaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._ledger = ledger
         self.filter = LedgerFilter()
-        self._pages: OrderedDict[int, list[LedgerLine]] = OrderedDict()
-        self.total = 0
+        self._rows: PagedRows[LedgerLine] = PagedRows(
+            lambda offset, limit: self._ledger.page(self.filter, limit, offset)
+        )
         self.spend = self.savings = Decimal("0.00")
+
+    @property
+    def total(self) -> int:
+        return self._rows.total
 
     def set_filter(self, f: LedgerFilter) -> None:
         self.filter = f
@@ -67,22 +70,14 @@ class PurchaseTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         summary = self._ledger.summary(self.filter)
-        first = self._ledger.page(self.filter, PAGE)
+        first = self._ledger.page(self.filter, PAGE_SIZE)
         self.beginResetModel()
-        self.total, self.spend, self.savings = summary.total, summary.spend, summary.savings
-        self._pages = OrderedDict({0: first})
+        self._rows.reset(summary.total, first)
+        self.spend, self.savings = summary.spend, summary.savings
         self.endResetModel()
 
     def line_at(self, row: int) -> LedgerLine | None:
-        if not 0 <= row < self.total:
-            return None
-        number = row // PAGE
-        if number not in self._pages:
-            self._pages[number] = self._ledger.page(self.filter, PAGE, number * PAGE)
-            while len(self._pages) > 40:
-                self._pages.popitem(last=False)
-        rows = self._pages[number]
-        return rows[row % PAGE] if row % PAGE < len(rows) else None
+        return self._rows.at(row)
 
     def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.total

@@ -7,6 +7,7 @@ product the user has already moved away from.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -29,11 +30,16 @@ class _Task(QRunnable):
         try:
             result = self.fn()
         except CatalogueError as exc:
-            self.bridge.failed.emit(self.ticket, str(exc))
+            self._emit(self.bridge.failed, str(exc))
         except Exception as exc:  # shown to the user; never kills the worker thread
-            self.bridge.failed.emit(self.ticket, f"{type(exc).__name__}: {exc}")
+            self._emit(self.bridge.failed, f"{type(exc).__name__}: {exc}")
         else:
-            self.bridge.finished.emit(self.ticket, result)
+            self._emit(self.bridge.finished, result)
+
+    def _emit(self, signal: Any, value: object) -> None:
+        # RuntimeError: the window that asked has closed; nobody is waiting for the answer
+        with contextlib.suppress(RuntimeError):
+            signal.emit(self.ticket, value)
 
 
 class Worker(QObject):

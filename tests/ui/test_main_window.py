@@ -9,10 +9,12 @@ from catalogue_app.services.browse import BrowseService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.ui.main_window import MainWindow
 from catalogue_app.ui.products_model import (
+    CACHED_PAGES,
     PAGE_SIZE,
     PRODUCT_COLUMNS,
     Column,
     ListTableModel,
+    PagedRows,
     ProductTableModel,
 )
 
@@ -231,11 +233,25 @@ def test_models_pass_the_model_tester(qtmodeltester, db):
     )
 
 
-def test_product_model_fetches_only_the_pages_in_view(db):
+def test_paged_rows_fetch_only_the_pages_looked_at():
+    fetched = []
+
+    def fetch(offset, limit):
+        fetched.append(offset)
+        return list(range(offset, min(offset + limit, 100_000)))
+
+    rows = PagedRows(fetch)
+    rows.reset(100_000, list(range(PAGE_SIZE)))
+    assert rows.at(99_999) == 99_999  # the last row: one page, not every page before it
+    assert fetched == [99_800] and rows.cached_pages == [0, 499]
+    assert rows.at(50_123) == 50_123 and fetched == [99_800, 50_000]
+    assert rows.at(100_000) is None and rows.at(-1) is None
+    for page in range(CACHED_PAGES + 5):
+        rows.at(page * PAGE_SIZE)
+    assert len(rows.cached_pages) == CACHED_PAGES
+
+
+def test_product_model_counts_everything_but_holds_one_page(db):
     model = ProductTableModel(CatalogueService(db))
     assert model.rowCount() == model.total
-    assert list(model._pages) == [0]
-    last = model.row_at(model.total - 1)
-    assert last is not None
-    if model.total > PAGE_SIZE:
-        assert len(model._pages) == 2
+    assert model.row_at(model.total - 1) is not None
