@@ -143,10 +143,9 @@ EXPORT_COLUMNS = [
 MONEY_COLUMNS = {"unit_price", "baseline_unit_price", "total", "saving"}
 
 
-def export_records(
-    session, buyer: Buyer | None, start: date | None, end: date | None, status: str = "active"
-) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Ledger rows with the codes an import needs, so export → import round-trips."""
+def export_records(session, scope: Select) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The purchases ``scope`` selects, with the codes an import needs (export → import
+    round-trips)."""
     fw = aliased(m.Framework)
     stmt = (
         select(
@@ -175,7 +174,7 @@ def export_records(
         .outerjoin(fw, m.Lot.framework_id == fw.id)
         .order_by(P.order_date, P.order_reference, P.id)
     )
-    base = ledger_statement(buyer, start, end, status).with_only_columns(P.id).subquery()
+    base = scope.order_by(None).with_only_columns(P.id).subquery()
     stmt = stmt.where(P.id.in_(select(base.c.id)))
     rows = session.execute(stmt).all()
     shares: dict[str, list[tuple[str, Decimal]]] = {}
@@ -324,7 +323,12 @@ class LedgerExport:
     ) -> list[dict]:
         with self.db.transaction() as s:
             buyer = find_buyer(s, buyer_code) if buyer_code else None
-            return export_records(s, buyer, start, end, status)
+            return export_records(s, ledger_statement(buyer, start, end, status))
+
+    def records_for(self, f: LedgerFilter) -> list[dict]:
+        """What the Purchases view shows under filter ``f``."""
+        with self.db.transaction() as s:
+            return export_records(s, _filtered(s, f))
 
     def write(self, records: list[dict], path, fmt: str) -> None:  # type: ignore[no-untyped-def]
         try:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -13,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -23,7 +27,7 @@ from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.database import Database
-from catalogue_app.services.purchases import PurchaseService
+from catalogue_app.services.purchases import ImportRejected, ImportReport, PurchaseService
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchasesView
 from catalogue_app.ui.resources import app_icon
@@ -36,6 +40,7 @@ from catalogue_app.ui.views import (
     suppliers_view,
 )
 from catalogue_app.ui.widgets import SavedSearches
+from catalogue_app.ui.workers import Worker
 
 
 class MainWindow(QMainWindow):
@@ -129,6 +134,15 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.import_action = QAction("&Import purchases…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.import_purchases)
+        file_menu.addAction(self.import_action)
+        self.export_action = QAction("&Export purchases shown…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_action.triggered.connect(self.export_purchases)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -395,6 +409,71 @@ class MainWindow(QMainWindow):
             )
         )
         self._ledger_changed()
+
+    def export_purchases(self, path: str | None = None) -> int:
+        """Write the purchases the Purchases view shows (its filters) to CSV or XLSX."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export purchases",
+                "purchases.xlsx",
+                "Excel workbook (*.xlsx);;CSV, comma-separated (*.csv)",
+            )
+            if not path:
+                return 0
+        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
+        export = self.purchases.export
+        try:
+            records = export.records_for(self.purchases.current_filter())
+            export.write(records, path, fmt)
+        except CatalogueError as exc:
+            QMessageBox.warning(self, APP_NAME, str(exc))
+            return 0
+        self.statusBar().showMessage(f"Exported {len(records):,} purchases to {path}", 6000)
+        return len(records)
+
+    def import_purchases(self, path: str | None = None) -> None:
+        """Import a CSV or XLSX file on a worker thread: all of it, or nothing."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import purchases", "", "Spreadsheets (*.csv *.xlsx)"
+            )
+            if not path:
+                return
+        self._import_progress = QProgressDialog("Checking every row…", "", 0, 0, self)
+        self._import_progress.setWindowTitle("Importing purchases")
+        self._import_progress.setCancelButton(None)
+        self._import_progress.setMinimumDuration(300)
+        self._import_progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self._importer = Worker(self._imported, self._import_failed, self)
+        actor = self._actor()
+
+        def run() -> ImportReport | ImportRejected:
+            try:
+                return self.purchase_service.import_file(Path(path), actor)
+            except ImportRejected as rejected:
+                return rejected  # shown with every bad row, not as a one-line error
+
+        self._importer.submit(run)
+
+    def _imported(self, report: ImportReport | ImportRejected) -> None:
+        self._import_progress.close()
+        if isinstance(report, ImportRejected):
+            box = QMessageBox(QMessageBox.Icon.Warning, "Import refused", str(report), parent=self)
+            box.setDetailedText(report.report())
+            box.exec()
+            return
+        self._ledger_changed()
+        QMessageBox.information(
+            self,
+            "Import finished",
+            f"Imported {report.imported:,} of {report.rows:,} rows from {report.source}; "
+            f"{report.already_present:,} were already in the ledger.",
+        )
+
+    def _import_failed(self, message: str) -> None:
+        self._import_progress.close()
+        QMessageBox.warning(self, "Import refused", message)
 
     def about_text(self) -> str:
         return (

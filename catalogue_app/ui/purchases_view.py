@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.services.browse import BrowseService
 from catalogue_app.services.catalogue import CatalogueService
 from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import (
@@ -143,6 +144,14 @@ class PurchasesView(CatalogueView):
         self.product.setPlaceholderText("Product code")
         self.product.setAccessibleName("Product filter")
         self.product.setMinimumWidth(80)
+        self.supplier = QComboBox()
+        self.supplier.setAccessibleName("Supplier filter")
+        self.supplier.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.supplier.setMinimumContentsLength(12)
+        self.supplier.addItem("All suppliers", None)
+        self._browse = BrowseService(db)
         self.framework = QLineEdit()
         self.framework.setPlaceholderText("Framework ref or off-framework")
         self.framework.setAccessibleName("Framework filter")
@@ -162,6 +171,7 @@ class PurchasesView(CatalogueView):
         bar = QHBoxLayout()
         bar.addWidget(self.buyer, 2)
         bar.addWidget(self.product, 1)
+        bar.addWidget(self.supplier, 2)
         bar.addWidget(self.framework, 1)
         period = QHBoxLayout()
         period.addWidget(self.use_period)
@@ -206,12 +216,17 @@ class PurchasesView(CatalogueView):
             self.end.dateChanged,
             self.product.editingFinished,
             self.framework.editingFinished,
+            self.supplier.currentIndexChanged,
         ):
             signal.connect(lambda *_: self.apply_filter())
         self.loaded = False
 
     def showEvent(self, event: Any) -> None:
         if not self.loaded:
+            self.supplier.blockSignals(True)
+            for s in self._browse.list_suppliers():
+                self.supplier.addItem(s.name, s.code)
+            self.supplier.blockSignals(False)
             self.apply_filter()
         super().showEvent(event)
 
@@ -223,6 +238,7 @@ class PurchasesView(CatalogueView):
             end=self.end.date().toPython() if period else None,
             status=self.status.currentData(),
             product=self.product.text().strip().upper() or None,
+            supplier=self.supplier.currentData(),
             framework=self.framework.text().strip() or None,
         )
 

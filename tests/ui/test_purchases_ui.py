@@ -144,3 +144,31 @@ def test_purchase_model_passes_the_model_tester(qtmodeltester, db):
     model = PurchaseTableModel(LedgerBrowser(db))
     model.set_filter(LedgerFilter(buyer="ecis"))
     qtmodeltester.check(model)
+
+
+def test_export_from_the_window_writes_what_the_view_shows(window, tmp_path):
+    window.show_view(4)
+    view = window.purchases
+    view.buyer.setCurrentIndex(view.buyer.findData("suffolk"))
+    path = tmp_path / "suffolk.csv"
+    written = window.export_purchases(str(path))
+    assert written == view.model.total > 0
+    assert len(path.read_text().splitlines()) == written + 1
+
+
+def test_import_from_the_window_reports_every_bad_row(window, qtbot, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "catalogue_app.ui.main_window.QMessageBox.exec",
+        lambda box: shown.append((box.text(), box.detailedText())),
+    )
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "order_reference,buyer,product,quantity,order_date\n"
+        "A/1,norfolk,ATHENA,0,2025-01-01\nA/2,gotham,ATHENA,1,2025-01-01\n"
+    )
+    window.import_purchases(str(path))
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    text, detail = shown[0]
+    assert "2 bad rows" in text and "nothing was written" in text
+    assert "row 2" in detail and "row 3" in detail and "gotham" in detail
