@@ -377,13 +377,6 @@ class _Valid:
 
 
 def _validate(r: _Resolver, d: PurchaseDraft, today: date) -> _Valid:
-    reference = (d.order_reference or "").strip()
-    if not reference:
-        raise ValidationError("the order reference is missing", field="order_reference")
-    if len(reference) > 80:
-        raise ValidationError(
-            "the order reference is longer than 80 characters", field="order_reference"
-        )
     buyer = r.buyer(d.buyer or "")
     product = r.product(d.product or "")
     quantity = parse_quantity(d.quantity)
@@ -423,6 +416,13 @@ def _validate(r: _Resolver, d: PurchaseDraft, today: date) -> _Valid:
         raise ValidationError("a lot was given without its framework", field="framework")
     else:
         proposed = product.list_price
+    reference = (d.order_reference or "").strip()
+    if not reference:
+        raise ValidationError("the order reference is missing", field="order_reference")
+    if len(reference) > 80:
+        raise ValidationError(
+            "the order reference is longer than 80 characters", field="order_reference"
+        )
     overridden = unit is not None and unit != proposed
     unit = proposed if unit is None else unit
     baseline = product.list_price if baseline is None else baseline

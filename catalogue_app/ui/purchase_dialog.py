@@ -260,8 +260,9 @@ class PurchaseDialog(QDialog):
     def _invalid(self, field: str | None, message: str) -> bool:
         self.preview = None
         widget = self._widget_for(field)
-        label = (widget.accessibleName() + ": ") if widget is not None else ""
-        self.error.setText(f"{label}{message[:1].upper()}{message[1:]}")
+        self.error.setText(f"{message[:1].upper()}{message[1:]}")
+        if widget is not None:
+            self.error.setToolTip(f"Check: {widget.accessibleName()}")
         self.summary.clear()
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.unit_price_note.clear()

@@ -36,16 +36,16 @@ from catalogue_app.ui.views import CatalogueView
 from catalogue_app.ui.widgets import RecordTable
 
 COLUMNS = [
-    Column("order_date", "Date", width=95),
-    Column("order_reference", "Order ref", width=170),
-    Column("buyer", "Buyer", width=210),
-    Column("product", "Product", width=260),
-    Column("route", "Route", width=160),
-    Column("quantity", "Qty", width=70),
-    Column("unit_price", "Unit price", width=100),
-    Column("total", "Total", width=110),
-    Column("saving", "Saving", width=100),
-    Column("status", "Status", width=70),
+    Column("order_date", "Date", width=90),
+    Column("order_reference", "Order ref", width=150),
+    Column("buyer", "Buyer", width=170),
+    Column("product", "Product", width=210),
+    Column("route", "Route", width=140),
+    Column("quantity", "Qty", width=60),
+    Column("unit_price", "Unit price", width=90),
+    Column("total", "Total", width=105),
+    Column("saving", "Saving", width=95),
+    Column("status", "Status", width=65),
 ]
 
 
@@ -202,7 +202,7 @@ class PurchasesView(CatalogueView):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.history)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([980, 360])
+        self.splitter.setSizes([1080, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
