@@ -23,6 +23,7 @@ from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.output import FORMATS, render
 from catalogue_app.paths import user_data_dir
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
+from catalogue_app.services.compare import CompareService
 from catalogue_app.services.database import Database, open_database
 from catalogue_app.services.dto import ProductRow
 from catalogue_app.services.ledger import LedgerExport, LedgerLine, LedgerService
@@ -91,7 +92,36 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("code", metavar="CODE")
     show.add_argument("--format", choices=("table", "json"), default="table")
     _purchase_commands(commands)
+    compare = commands.add_parser("compare", help="compare 2–6 products at a quantity")
+    compare.add_argument("codes", nargs="+", metavar="CODE")
+    compare.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
+    compare.add_argument("--format", choices=("table", "json"), default="table")
+    routes = commands.add_parser("routes", help="every route that offers a product, priced")
+    routes.add_argument("code", metavar="CODE")
+    routes.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
+    routes.add_argument("--format", choices=("table", "json"), default="table")
+    pool = commands.add_parser("pool", help="what buying together saves")
+    pool.add_argument("product", metavar="PRODUCT")
+    pool.add_argument(
+        "--buyers",
+        required=True,
+        metavar="CODE,CODE,…",
+        help="forces, or a collaboration (its members)",
+    )
+    pool.add_argument(
+        "--quantities",
+        metavar="N,N,…",
+        help="one per force, in the order listed (default: one per officer)",
+    )
+    pool.add_argument("--format", choices=("table", "json"), default="table")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than zero")
+    return value
 
 
 def _date(text: str) -> date:
@@ -365,6 +395,105 @@ def _purchases_template(db: Database | None, args: argparse.Namespace, out: Text
     )
 
 
+def _compare(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    rows = CompareService(db).compare(args.codes, args.quantity)
+    if args.format == "json":
+        out.write(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False) + "\n")
+        return
+    attributes = [
+        ("name", "Name"),
+        ("supplier", "Supplier"),
+        ("supplier_status", "Supplier status"),
+        ("category", "Category"),
+        ("status", "Status"),
+        ("accredited_to", "Accredited to"),
+        ("unit", "Unit"),
+        ("list_price", "List price"),
+        ("best_route", "Best route"),
+        ("unit_price", f"Unit price at {args.quantity:,}"),
+        ("total", "Total"),
+        ("saving_vs_list", "Saving against list"),
+        ("forces_using", "Forces using it"),
+        ("lowest_paid", "Lowest paid"),
+        ("median_paid", "Median paid"),
+        ("highest_paid", "Highest paid"),
+    ]
+    records = [
+        {"attribute": title, **{r.code: r.to_dict()[key] for r in rows}}
+        for key, title in attributes
+    ]
+    out.write(render(records, ["attribute", *[r.code for r in rows]], "table"))
+    for r in rows:
+        if r.priced_at_list:
+            out.write(f"{r.code}: no framework offers it today; priced at list price.\n")
+
+
+def _routes(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    options = CompareService(db).routes(args.code, args.quantity)
+    records = [{**o.to_dict(), "flags": o.flags} for o in options]
+    if args.format == "json":
+        out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.write(
+        render(
+            records,
+            [
+                "route",
+                "routes_to_market",
+                "unit_price",
+                "total",
+                "ends",
+                "extensions_left",
+                "headroom",
+                "flags",
+            ],
+            "table",
+        )
+    )
+
+
+def _pool(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    quantities = None
+    if args.quantities:
+        try:
+            quantities = [int(q) for q in args.quantities.split(",")]
+        except ValueError:
+            raise UsageError(f"--quantities “{args.quantities}” is not N,N,…") from None
+    buyers = [b for b in args.buyers.split(",") if b.strip()]
+    outcome = CompareService(db).pool(args.product, buyers, quantities)
+    members = [
+        {
+            "force": mo.member,
+            "quantity": mo.quantity,
+            "alone_route": mo.alone.route,
+            "alone_unit_price": f"{mo.alone.unit_price:.2f}",
+            "alone_total": f"{mo.alone.total:.2f}",
+            "pooled_share": f"{mo.pooled_share:.2f}",
+            "saving": f"{mo.saving:.2f}",
+        }
+        for mo in outcome.members
+    ]
+    summary = {
+        "product": args.product,
+        "quantity": outcome.quantity,
+        "route": outcome.pooled.route,
+        "unit_price": f"{outcome.pooled.unit_price:.2f}",
+        "pooled_total": f"{outcome.pooled.total:.2f}",
+        "alone_total": f"{outcome.alone_total:.2f}",
+        "saving": f"{outcome.saving:.2f}",
+        "members": members,
+    }
+    if args.format == "json":
+        out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        return
+    out.write(render(members, list(members[0]), "table"))
+    out.write(
+        f"\nPooled: {outcome.quantity:,} at £{outcome.pooled.unit_price:,.2f} via "
+        f"{outcome.pooled.route} = £{outcome.pooled.total:,.2f}; bought alone "
+        f"£{outcome.alone_total:,.2f}; pooling saves £{outcome.saving:,.2f}.\n"
+    )
+
+
 COMMANDS: dict[tuple[str, str | None], Callable[[Database, argparse.Namespace, TextIO], None]] = {
     ("db", "upgrade"): _db_upgrade,
     ("db", "seed"): _db_seed,
@@ -396,6 +525,9 @@ COMMANDS: dict[tuple[str, str | None], Callable[[Database, argparse.Namespace, T
     ("purchases", "import"): _purchases_import,
     ("purchases", "void"): _purchases_void,
     ("purchases", "history"): _purchases_history,
+    ("compare", None): _compare,
+    ("routes", None): _routes,
+    ("pool", None): _pool,
 }
 NO_DATABASE = {("purchases", "template"): _purchases_template}
 

@@ -1,0 +1,286 @@
+"""Comparing products and buying routes, and pricing demand pooled across forces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalogue_app.db import models as m
+from catalogue_app.domain.errors import NotFoundError, ValidationError
+from catalogue_app.domain.pooling import PoolOutcome, Quote, pool
+from catalogue_app.domain.pricing import PriceBreak, unit_price_for_quantity
+from catalogue_app.services.browse import BrowseService, PriceStats
+from catalogue_app.services.database import Database
+from catalogue_app.services.dto import Row
+from catalogue_app.services.ledger import find_buyer
+from catalogue_app.services.spend import SPEND
+
+OFF_FRAMEWORK = "off-framework"
+
+
+@dataclass(frozen=True)
+class RouteOption(Row):
+    """One way to buy a product: a framework lot, or off-framework at list price."""
+
+    route: str  # "RM6100 lot 3d" or "off-framework"
+    framework: str | None
+    lot: str | None
+    title: str
+    routes_to_market: str  # "direct award", "further competition", both, or "—"
+    unit_price: Decimal
+    total: Decimal
+    ends: date | None
+    extensions_left: int
+    headroom: Decimal | None
+    active: bool
+    exceeds_headroom: bool
+
+    @property
+    def flags(self) -> list[str]:
+        out = []
+        if not self.active:
+            out.append("expired or not yet open")
+        if self.exceeds_headroom:
+            out.append("would exceed the framework's headroom")
+        return out
+
+
+@dataclass(frozen=True)
+class ProductComparison(Row):
+    code: str
+    name: str
+    supplier: str
+    supplier_status: str
+    category: str
+    status: str
+    accredited_from: date | None
+    accredited_to: date | None
+    unit: str
+    list_price: Decimal
+    quantity: int
+    best_route: str
+    unit_price: Decimal
+    total: Decimal
+    saving_vs_list: Decimal
+    priced_at_list: bool  # no framework offers it today: priced at list price, and says so
+    routes: list[str] = field(default_factory=list)
+    forces_using: int = 0
+    lowest_paid: Decimal | None = None
+    median_paid: Decimal | None = None
+    highest_paid: Decimal | None = None
+
+
+class CompareService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._browse = BrowseService(db)
+
+    def routes(self, product: str, quantity: int, today: date | None = None) -> list[RouteOption]:
+        """Every route that offers ``product``, priced for ``quantity``; best first.
+
+        Expired routes and those that would exceed a framework's headroom are
+        included but flagged.
+        """
+        if quantity <= 0:
+            raise ValidationError("the quantity must be more than zero", field="quantity")
+        today = today or date.today()
+        with self.db.transaction() as s:
+            product_row = s.scalar(select(m.Product).where(m.Product.code == product))
+            if product_row is None:
+                raise NotFoundError(f"no product has the code “{product}”")
+            offers = s.scalars(
+                select(m.Offer)
+                .where(m.Offer.product_id == product_row.id)
+                .options(
+                    selectinload(m.Offer.price_breaks),
+                    selectinload(m.Offer.lot).selectinload(m.Lot.framework),
+                )
+            ).all()
+            frameworks = {o.lot.framework.id for o in offers}
+            spend = (
+                dict(
+                    s.execute(
+                        select(m.Lot.framework_id, SPEND)
+                        .join(m.Purchase, m.Purchase.lot_id == m.Lot.id)
+                        .where(m.Lot.framework_id.in_(frameworks), m.Purchase.status == "active")
+                        .group_by(m.Lot.framework_id)
+                    ).all()
+                )
+                if frameworks
+                else {}
+            )
+            options = []
+            for o in offers:
+                fw, lot = o.lot.framework, o.lot
+                term = fw.term
+                unit = unit_price_for_quantity(
+                    o.ceiling_unit_price,
+                    [PriceBreak(b.min_quantity, b.unit_price) for b in o.price_breaks],
+                    quantity,
+                )
+                total = unit * quantity
+                headroom = (
+                    fw.max_value - spend.get(fw.id, Decimal("0.00"))
+                    if fw.max_value is not None
+                    else None
+                )
+                active = (
+                    term.is_active_on(today)
+                    and o.valid_from <= today
+                    and (o.valid_to is None or today <= o.valid_to)
+                )
+                routes = [
+                    r
+                    for r, on in (
+                        ("direct award", lot.direct_award),
+                        ("further competition", lot.further_competition),
+                    )
+                    if on
+                ]
+                options.append(
+                    RouteOption(
+                        f"{fw.reference} lot {lot.number}",
+                        fw.reference,
+                        lot.number,
+                        f"{fw.title}: {lot.title}",
+                        " and ".join(routes) or "—",
+                        unit,
+                        total,
+                        term.effective_end,
+                        term.extensions_left,
+                        headroom,
+                        active,
+                        headroom is not None and total > headroom,
+                    )
+                )
+            list_price = product_row.list_price
+            options.append(
+                RouteOption(
+                    OFF_FRAMEWORK,
+                    None,
+                    None,
+                    "Off-framework at list price",
+                    "—",
+                    list_price,
+                    list_price * quantity,
+                    None,
+                    0,
+                    None,
+                    True,
+                    False,
+                )
+            )
+        return sorted(options, key=lambda r: (not r.active, r.exceeds_headroom, r.total, r.route))
+
+    def quote(self, product: str, quantity: int, today: date | None = None) -> Quote:
+        """The cheapest route open today (off-framework at list price if none is)."""
+        best = next(r for r in self.routes(product, quantity, today) if r.active)
+        return Quote(best.route, best.unit_price, best.total)
+
+    def compare(
+        self, codes: list[str], quantity: int, today: date | None = None
+    ) -> list[ProductComparison]:
+        if not 2 <= len(codes) <= 6:
+            raise ValidationError("compare two to six products", field="products")
+        result = []
+        for code in codes:
+            routes = self.routes(code, quantity, today)
+            best = next(r for r in routes if r.active)
+            with self.db.transaction() as s:
+                p = s.scalar(
+                    select(m.Product)
+                    .where(m.Product.code == code)
+                    .options(selectinload(m.Product.supplier), selectinload(m.Product.category))
+                )
+                assert p is not None  # routes() has checked the code
+                row = (
+                    p.code,
+                    p.name,
+                    p.supplier.name,
+                    p.supplier.status,
+                    p.category.label,
+                    p.status,
+                    p.accredited_from,
+                    p.accredited_to,
+                    p.unit,
+                    p.list_price,
+                )
+            stats: PriceStats = self._browse.price_stats(code)
+            result.append(
+                ProductComparison(
+                    *row,
+                    quantity,
+                    best.route,
+                    best.unit_price,
+                    best.total,
+                    row[-1] * quantity - best.total,
+                    best.route == OFF_FRAMEWORK,
+                    [r.route for r in routes if r.route != OFF_FRAMEWORK],
+                    stats.forces,
+                    stats.lowest,
+                    stats.median,
+                    stats.highest,
+                )
+            )
+        return result
+
+    def members(self, buyers: list[str], today: date | None = None) -> list[tuple[str, Decimal]]:
+        """Forces named, or the members of a collaboration named, with officer numbers."""
+        day = today or date.today()
+        forces: dict[str, Decimal] = {}
+        with self.db.transaction() as s:
+            for code in buyers:
+                buyer = find_buyer(s, code.strip())
+                if buyer.kind == "force":
+                    fte = s.scalar(select(m.Force.officer_fte).where(m.Force.id == buyer.id))
+                    forces[buyer.code] = fte or Decimal(0)
+                    continue
+                for f_code, fte in s.execute(
+                    select(m.Force.code, m.Force.officer_fte)
+                    .join(m.CollaborationMember, m.CollaborationMember.force_id == m.Force.id)
+                    .where(
+                        m.CollaborationMember.collaboration_id == buyer.id,
+                        m.CollaborationMember.joined_on <= day,
+                    )
+                    .order_by(m.Force.code)
+                ):
+                    forces[f_code] = fte or Decimal(0)
+        return list(forces.items())
+
+    def pool(
+        self,
+        product: str,
+        buyers: list[str],
+        quantities: list[int] | None = None,
+        today: date | None = None,
+    ) -> PoolOutcome:
+        """Each member's quantity defaults to one per officer (rounded)."""
+        members = self.members(buyers, today)
+        if quantities is None:
+            quantities = [max(1, int(fte.to_integral_value())) for _, fte in members]
+        if len(quantities) != len(members):
+            raise ValidationError(
+                f"give one quantity for each of the {len(members)} forces "
+                f"({', '.join(c for c, _ in members)})",
+                field="quantities",
+            )
+        with self.db.transaction() as s:
+            if (
+                s.scalar(
+                    select(func.count()).select_from(m.Product).where(m.Product.code == product)
+                )
+                == 0
+            ):
+                raise NotFoundError(f"no product has the code “{product}”")
+        cache: dict[int, Quote] = {}
+
+        def quote(quantity: int) -> Quote:
+            if quantity not in cache:
+                cache[quantity] = self.quote(product, quantity, today)
+            return cache[quantity]
+
+        return pool(list(zip([c for c, _ in members], quantities, strict=True)), quote)
