@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare 2–6 products at a quantity")
     compare.add_argument("codes", nargs="+", metavar="CODE")
     compare.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
-    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    compare.add_argument("--pdf", type=Path, metavar="FILE", help="also write it as a PDF")
     routes = commands.add_parser("routes", help="every route that offers a product, priced")
     routes.add_argument("code", metavar="CODE")
     routes.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
@@ -397,8 +398,23 @@ def _purchases_template(db: Database | None, args: argparse.Namespace, out: Text
 
 def _compare(db: Database, args: argparse.Namespace, out: TextIO) -> None:
     rows = CompareService(db).compare(args.codes, args.quantity)
-    if args.format == "json":
-        out.write(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False) + "\n")
+    if args.pdf:
+        from catalogue_app.reports import comparison
+        from catalogue_app.reports.document import PageFurniture
+
+        furniture = PageFurniture("Product comparison", ", ".join(args.codes))
+        try:
+            comparison.render(
+                furniture, comparison.comparison_story(rows, args.quantity), str(args.pdf)
+            )
+        except OSError as exc:
+            raise CatalogueError(f"cannot write {args.pdf}: {exc.strerror or exc}") from None
+    if args.format in ("json", "csv"):
+        records = [r.to_dict() for r in rows]
+        if args.format == "json":
+            out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(render(records, [k for k in records[0] if k != "routes"], "csv"))
         return
     attributes = [
         ("name", "Name"),

@@ -63,6 +63,7 @@ def styles() -> dict[str, ParagraphStyle]:
             spaceAfter=2 * mm,
         ),
         "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
+        "cell_bold": ParagraphStyle("cell_bold", body, fontName=FONT_BOLD, fontSize=7.5, leading=9),
         "cell_right": ParagraphStyle(
             "cell_right", body, fontSize=7.5, leading=9, alignment=TA_RIGHT
         ),

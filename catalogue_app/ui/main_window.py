@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.services.compare import CompareService
 from catalogue_app.services.database import Database
 from catalogue_app.services.purchases import ImportRejected, ImportReport, PurchaseService
+from catalogue_app.ui.compare_dialog import CompareDialog
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchasesView
 from catalogue_app.ui.resources import app_icon
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
             self.purchases,
         ]
         self.purchase_service = PurchaseService(db)
+        self.comparison: list[str] = []  # product codes chosen for comparison
         self.undo_stack = QUndoStack(self)
         self.purchases.edit_requested.connect(self.edit_purchase)
         self.purchases.void_requested.connect(self.void_purchase)
@@ -181,6 +184,19 @@ class MainWindow(QMainWindow):
         self.void_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.void_action.triggered.connect(lambda: self.void_purchase(self.purchases.selected_id()))
         purchases_menu.addAction(self.void_action)
+
+        compare_menu = self.menuBar().addMenu("&Compare")
+        self.add_compare_action = QAction("&Add to comparison", self)
+        self.add_compare_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.add_compare_action.triggered.connect(self.add_to_comparison)
+        compare_menu.addAction(self.add_compare_action)
+        self.compare_action = QAction("&Compare products…", self)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.compare_action.triggered.connect(self.open_comparison)
+        compare_menu.addAction(self.compare_action)
+        clear_compare = QAction("C&lear comparison", self)
+        clear_compare.triggered.connect(lambda: self.comparison.clear())
+        compare_menu.addAction(clear_compare)
 
         view_menu = self.menuBar().addMenu("&View")
         self.view_actions = []
@@ -328,8 +344,8 @@ class MainWindow(QMainWindow):
         row = self.products.model.row_at(self.products.table.currentIndex().row())
         self.record_purchase(row.code if row else "")
 
-    def record_purchase(self, product: str = "") -> str | None:
-        dialog = self._dialog(product=product)
+    def record_purchase(self, product: str = "", buyer: str = "", quantity: int = 1) -> str | None:
+        dialog = self._dialog(product=product, buyer=buyer, quantity=quantity)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         try:
@@ -409,6 +425,39 @@ class MainWindow(QMainWindow):
             )
         )
         self._ledger_changed()
+
+    # comparison
+    def add_to_comparison(self) -> None:
+        table = self.products.table
+        rows = table.selected_rows() or [table.currentIndex().row()]
+        for row in rows:
+            product = self.products.model.row_at(row)
+            if product and product.code not in self.comparison and len(self.comparison) < 6:
+                self.comparison.append(product.code)
+        self.statusBar().showMessage(
+            f"To compare ({len(self.comparison)} of at most 6): {', '.join(self.comparison)}"
+            " — Ctrl+Shift+D to compare",
+            8000,
+        )
+
+    def open_comparison(self) -> CompareDialog | None:
+        if not self.comparison:
+            self.add_to_comparison()
+        if not self.comparison:
+            QMessageBox.information(self, APP_NAME, "Choose products first (Ctrl+D).")
+            return None
+        dialog = CompareDialog(
+            CompareService(self._db),
+            self.products.catalogue,
+            self.comparison,
+            self,
+            record_joint=lambda buyer, product, quantity: self.record_purchase(
+                product, buyer, quantity
+            ),
+        )
+        dialog.show()
+        self._compare_dialog = dialog
+        return dialog
 
     def export_purchases(self, path: str | None = None) -> int:
         """Write the purchases the Purchases view shows (its filters) to CSV or XLSX."""

@@ -46,6 +46,8 @@ class PurchaseDialog(QDialog):
         parent: QWidget | None = None,
         *,
         product: str = "",
+        buyer: str = "",
+        quantity: int = 1,
         stored: StoredPurchase | None = None,
         today: date | None = None,
     ) -> None:
@@ -154,6 +156,9 @@ class PurchaseDialog(QDialog):
             signal.connect(lambda *_: self._timer.start())
         self.product.textChanged.connect(lambda *_: self._product_changed())
         self.order_date.dateChanged.connect(lambda *_: self._product_changed())
+        if buyer:
+            self.buyer.setCurrentIndex(max(0, self.buyer.findData(buyer)))
+        self.quantity.setValue(quantity)
         if stored is not None:
             self._load(stored)
         self._product_changed()

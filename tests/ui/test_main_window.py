@@ -55,7 +55,7 @@ def test_window_shows_products_views_and_the_database(window, db):
     assert window.count_label.text() == f"{total:,} of {total:,} products"
     assert not window.windowIcon().isNull()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&Purchases", "&View", "&Searches", "&Help"]
+    assert menus == ["&File", "&Edit", "&Purchases", "&Compare", "&View", "&Searches", "&Help"]
     assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
         "Products",
         "Frameworks",

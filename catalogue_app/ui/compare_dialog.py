@@ -1,0 +1,415 @@
+"""Compare products side by side, compare routes for one, and pool demand across forces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.domain.pooling import PoolOutcome
+from catalogue_app.reports import comparison as report
+from catalogue_app.reports.document import PageFurniture
+from catalogue_app.services.catalogue import CatalogueService
+from catalogue_app.services.compare import CompareService, ProductComparison
+from catalogue_app.ui.products_model import display
+
+DIFFERENT = QBrush(QColor("#fff4d6"))
+BEST = "★ "
+
+
+def _table(name: str) -> QTableWidget:
+    # a handful of rows and columns: a QTableWidget is the right tool here
+    table = QTableWidget()
+    table.setObjectName(name)
+    table.setAccessibleName(name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+class CompareDialog(QDialog):
+    """Quantity at the top; everything below recomputes as it changes."""
+
+    def __init__(
+        self,
+        compare: CompareService,
+        catalogue: CatalogueService,
+        codes: list[str],
+        parent: QWidget | None = None,
+        record_joint: Callable[[str, str, int], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.compare, self.catalogue = compare, catalogue
+        self.codes = list(dict.fromkeys(codes))[:6]
+        self.rows: list[ProductComparison] = []
+        self.outcome: PoolOutcome | None = None
+        self._record_joint = record_joint
+        self.setWindowTitle("Compare products and routes")
+        self.resize(1100, 720)
+
+        self.quantity = QSpinBox()
+        self.quantity.setRange(1, 10_000_000)
+        self.quantity.setValue(500)
+        self.quantity.setGroupSeparatorShown(True)
+        self.quantity.setAccessibleName("Quantity")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("&Quantity"))
+        top.itemAt(0).widget().setBuddy(self.quantity)
+        top.addWidget(self.quantity)
+        top.addStretch(1)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #a11d1d; font-weight: 600;")
+
+        self.products_table = _table("Comparison")
+        self.products_table.horizontalHeader().setSectionsMovable(True)
+        self.products_table.horizontalHeader().setContextMenuPolicy(
+            Qt.ContextMenuPolicy.CustomContextMenu
+        )
+        self.products_table.horizontalHeader().customContextMenuRequested.connect(self._column_menu)
+        self.hide_same = QCheckBox("Hide rows that are the same for every product")
+        self.hide_same.toggled.connect(lambda _on: self._show_products())
+        products_tab = QWidget()
+        lay = QVBoxLayout(products_tab)
+        lay.addWidget(self.hide_same)
+        lay.addWidget(self.products_table)
+        hint = QLabel(
+            "★ best value · shaded: differs between products · right-click a "
+            "product's header to remove it; drag headers to reorder"
+        )
+        hint.setStyleSheet("color: #5b6b7d;")
+        lay.addWidget(hint)
+
+        self.route_product = QComboBox()
+        self.route_product.setAccessibleName("Product for routes")
+        self.routes_table = _table("Routes")
+        routes_tab = QWidget()
+        lay = QVBoxLayout(routes_tab)
+        lay.addWidget(self.route_product)
+        lay.addWidget(self.routes_table)
+
+        self.pool_product = QComboBox()
+        self.pool_product.setAccessibleName("Product to pool")
+        self.pool_buyers = QComboBox()
+        self.pool_buyers.setAccessibleName("Forces to pool")
+        for c in catalogue.list_collaborations():
+            self.pool_buyers.addItem(c.name, c.code)
+        self.pool_custom = QLineEdit()
+        self.pool_custom.setPlaceholderText("or force codes: norfolk,suffolk")
+        self.pool_custom.setAccessibleName("Forces to pool, as codes")
+        self.pool_table = _table("Pooling")
+        self.pool_table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.pool_table.itemChanged.connect(self._quantity_edited)
+        self.pool_quantities: list[int] | None = None  # None: one per officer
+        self.pool_summary = QLabel()
+        self.pool_summary.setWordWrap(True)
+        self.record_button = QPushButton("Record as a joint purchase…")
+        self.record_button.clicked.connect(self._record)
+        self.record_button.setEnabled(record_joint is not None)
+        pool_tab = QWidget()
+        lay = QVBoxLayout(pool_tab)
+        row = QHBoxLayout()
+        for w in (self.pool_product, self.pool_buyers, self.pool_custom):
+            row.addWidget(w, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.pool_table)
+        lay.addWidget(self.pool_summary)
+        lay.addWidget(self.record_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(products_tab, "&Products")
+        self.tabs.addTab(routes_tab, "&Routes")
+        self.tabs.addTab(pool_tab, "P&ool demand")
+        pdf = QPushButton("Export &PDF…")
+        pdf.clicked.connect(lambda: self.export_pdf())
+        csv_button = QPushButton("Export &CSV…")
+        csv_button.clicked.connect(lambda: self.export_csv())
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (pdf, csv_button, close):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.recompute)
+        self.quantity.valueChanged.connect(lambda _v: self._timer.start())
+        self.route_product.currentIndexChanged.connect(lambda *_: self._timer.start())
+        for signal in (
+            self.pool_product.currentIndexChanged,
+            self.pool_buyers.currentIndexChanged,
+            self.pool_custom.editingFinished,
+        ):
+            signal.connect(lambda *_: self._reset_pool())
+        self._fill_product_choices()
+        self.recompute()
+
+    # -- data ---------------------------------------------------------------------------
+    def _fill_product_choices(self) -> None:
+        for combo in (self.route_product, self.pool_product):
+            combo.blockSignals(True)
+            combo.clear()
+            for code in self.codes:
+                combo.addItem(code, code)
+            combo.blockSignals(False)
+
+    def recompute(self) -> None:
+        self.error.clear()
+        quantity = self.quantity.value()
+        try:
+            self.rows = self.compare.compare(self.codes, quantity) if len(self.codes) >= 2 else []
+            self._show_products()
+            code = self.route_product.currentData()
+            self.routes = self.compare.routes(code, quantity) if code else []
+            self._show_routes()
+            self._pool()
+        except CatalogueError as exc:
+            self.error.setText(str(exc)[:1].upper() + str(exc)[1:])
+
+    def _pool(self) -> None:
+        product = self.pool_product.currentData()
+        custom = [c.strip() for c in self.pool_custom.text().split(",") if c.strip()]
+        buyers = custom or ([self.pool_buyers.currentData()] if self.pool_buyers.count() else [])
+        if not product or not buyers:
+            return
+        self.outcome = self.compare.pool(product, buyers, self.pool_quantities)
+        self._show_pool()
+
+    def _reset_pool(self) -> None:
+        self.pool_quantities = None  # back to one per officer for the new choice
+        self._timer.start()
+
+    def _quantity_edited(self, item: QTableWidgetItem) -> None:
+        if item.column() != 1 or self.outcome is None:
+            return
+        text = item.text().replace(",", "").strip()
+        member = self.outcome.members[item.row()].member
+        if not text.isdigit() or int(text) <= 0:
+            self.error.setText(f"{member}'s quantity must be a whole number more than zero")
+            return
+        quantities = [m.quantity for m in self.outcome.members]
+        quantities[item.row()] = int(text)
+        self.pool_quantities = quantities
+        self.error.clear()
+        try:
+            self._pool()
+        except CatalogueError as exc:
+            self.error.setText(str(exc))
+
+    # -- showing ------------------------------------------------------------------------
+    def _show_products(self) -> None:
+        t = self.products_table
+        rows = self.rows
+        t.clear()
+        t.setColumnCount(len(rows))
+        t.setHorizontalHeaderLabels([f"{r.name}\n{r.code}" for r in rows])
+        shown = []
+        for key, title in report.ATTRIBUTES:
+            values = [display(getattr(r, key), key) for r in rows]
+            differs = len(set(values)) > 1
+            if self.hide_same.isChecked() and not differs:
+                continue
+            shown.append((key, title, values, differs))
+        t.setRowCount(len(shown))
+        labels = []
+        for n, (key, title, values, differs) in enumerate(shown):
+            best = report.best_columns(rows, key)
+            if key in ("unit_price", "total"):
+                title = f"{title} at {self.quantity.value():,}"
+            labels.append(title)
+            for c, value in enumerate(values):
+                item = QTableWidgetItem((BEST if c in best else "") + (value or "—"))
+                if differs:
+                    item.setBackground(DIFFERENT)
+                if c in best:
+                    font = QFont(item.font())
+                    font.setBold(True)
+                    item.setFont(font)
+                item.setToolTip("Best value" if c in best else "")
+                t.setItem(n, c, item)
+        t.setVerticalHeaderLabels(labels)
+        t.resizeRowsToContents()
+
+    def _show_routes(self) -> None:
+        t = self.routes_table
+        head = [
+            "Route",
+            "Routes to market",
+            "Unit price",
+            "Total",
+            "Ends",
+            "Extensions left",
+            "Headroom",
+            "Notes",
+        ]
+        t.clear()
+        t.setColumnCount(len(head))
+        t.setHorizontalHeaderLabels(head)
+        t.setRowCount(len(self.routes))
+        for n, o in enumerate(self.routes):
+            cells = [
+                o.route,
+                o.routes_to_market,
+                display(o.unit_price),
+                display(o.total),
+                display(o.ends),
+                str(o.extensions_left),
+                display(o.headroom) or "—",
+                "; ".join(o.flags),
+            ]
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if o.flags:
+                    item.setForeground(QBrush(QColor("#8a1c1c")))
+                t.setItem(n, c, item)
+
+    def _show_pool(self) -> None:
+        outcome = self.outcome
+        assert outcome is not None
+        t = self.pool_table
+        head = [
+            "Force",
+            "Quantity",
+            "Alone: route",
+            "Alone: unit price",
+            "Alone: total",
+            "Share of pooled cost",
+            "Saving",
+        ]
+        t.blockSignals(True)
+        t.clear()
+        t.setColumnCount(len(head))
+        t.setHorizontalHeaderLabels(head)
+        t.setRowCount(len(outcome.members))
+        for n, m in enumerate(outcome.members):
+            cells = [
+                m.member,
+                f"{m.quantity:,}",
+                m.alone.route,
+                display(m.alone.unit_price),
+                display(m.alone.total),
+                display(m.pooled_share),
+                display(m.saving),
+            ]
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if c == 1:
+                    item.setToolTip("Double-click to change this force's quantity")
+                    item.setBackground(QBrush(QColor("#eef5ff")))
+                else:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                t.setItem(n, c, item)
+        t.blockSignals(False)
+        self.pool_summary.setText(
+            f"<b>Pooled: {outcome.quantity:,} at {display(outcome.pooled.unit_price)}</b> "
+            f"through {outcome.pooled.route} = {display(outcome.pooled.total)}; bought alone "
+            f"{display(outcome.alone_total)}; <b>pooling saves {display(outcome.saving)}</b>. "
+            "Each force's share is split by quantity, to the penny."
+        )
+
+    # -- actions ------------------------------------------------------------------------
+    def remove_product(self, code: str) -> None:
+        if code in self.codes:
+            self.codes.remove(code)
+            self._fill_product_choices()
+            self.recompute()
+
+    def _column_menu(self, pos: Any) -> None:
+        column = self.products_table.horizontalHeader().logicalIndexAt(pos)
+        if not 0 <= column < len(self.rows):
+            return
+        code = self.rows[column].code
+        menu = QMenu(self)
+        menu.addAction(f"Remove {code} from the comparison", lambda: self.remove_product(code))
+        menu.exec(self.products_table.horizontalHeader().mapToGlobal(pos))
+
+    def export_pdf(self, path: str | None = None) -> int:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export PDF", "comparison.pdf", "PDF (*.pdf)"
+            )
+            if not path:
+                return 0
+        quantity = self.quantity.value()
+        story = report.comparison_story(self.rows, quantity) if self.rows else []
+        code = self.route_product.currentData()
+        if code:
+            story += report.routes_story(code, self.routes, quantity)
+        if self.outcome is not None:
+            story += report.pool_story(self.pool_product.currentData(), self.outcome)
+        try:
+            return report.render(
+                PageFurniture("Product comparison", ", ".join(self.codes)), story, path
+            )
+        except OSError as exc:
+            QMessageBox.warning(self, "Export PDF", f"Cannot write {path}: {exc}")
+            return 0
+
+    def export_csv(self, path: str | None = None) -> int:
+        import csv
+
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export CSV", "comparison.csv", "CSV (*.csv)"
+            )
+            if not path:
+                return 0
+        try:
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["attribute", *[r.code for r in self.rows]])
+                for key, title in report.ATTRIBUTES:
+                    writer.writerow([title, *[_plain(getattr(r, key)) for r in self.rows]])
+        except OSError as exc:
+            QMessageBox.warning(self, "Export CSV", f"Cannot write {path}: {exc}")
+            return 0
+        return len(self.rows)
+
+    def _record(self) -> None:
+        if self.outcome is None or self._record_joint is None:
+            return
+        buyer = self.pool_buyers.currentData() if not self.pool_custom.text().strip() else ""
+        self._record_joint(buyer or "", self.pool_product.currentData(), self.outcome.quantity)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QSettings
+
+from catalogue_app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, db, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(db, settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def choose(window, qtbot, text):
+    window.search_box.setText(text)
+    window.products.apply_search()
+    window.table.selectRow(0)
+    window.add_compare_action.trigger()
+
+
+def test_compare_athena_and_two_alternatives_then_pool_across_ecis(window, qtbot, tmp_path):
+    for text in ("athena", "connect records", "niche"):
+        choose(window, qtbot, text)
+    assert window.comparison == ["ATHENA", "CONNECT", "NICHE-RMS"]
+    dialog = window.open_comparison()
+    qtbot.addWidget(dialog)
+    dialog.quantity.setValue(500)
+    dialog.recompute()
+    table = dialog.products_table
+    assert table.columnCount() == 3
+    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    total_row = labels.index("Total at 500")
+    totals = [table.item(total_row, c).text() for c in range(3)]
+    assert totals[2].startswith("★") and "£182,500.00" in totals[2]  # the cheapest is marked
+    dialog.hide_same.setChecked(True)
+    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert "Unit" not in labels and "Total at 500" in labels  # same everywhere: hidden
+    # routes for Athena, priced at 500 seats
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.routes_table.item(0, 0).text() == "ESSEX-ATHENA lot 1"
+    assert dialog.routes_table.item(0, 2).text() == "£450.00"
+    # pooling across East Coast IT Services
+    dialog.pool_buyers.setCurrentIndex(dialog.pool_buyers.findData("ecis"))
+    dialog.recompute()
+    outcome = dialog.outcome
+    assert outcome is not None and len(outcome.members) == 4
+    assert outcome.saving > 0 and "pooling saves" in dialog.pool_summary.text()
+    assert sum(m.pooled_share for m in outcome.members) == outcome.pooled.total
+    pdf = tmp_path / "comparison.pdf"
+    assert dialog.export_pdf(str(pdf)) >= 1
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "£182,500.00 (best)" in text and "Pooling demand for ATHENA" in text
+    assert f"£{outcome.saving:,.2f}" in text
+    csv_path = tmp_path / "comparison.csv"
+    assert dialog.export_csv(str(csv_path)) == 3
+    assert "Total,225000.00,205000.00,182500.00" in csv_path.read_text()
+
+
+def test_removing_a_product_from_the_comparison(window, qtbot):
+    for text in ("athena", "niche"):
+        choose(window, qtbot, text)
+    dialog = window.open_comparison()
+    qtbot.addWidget(dialog)
+    dialog.remove_product("NICHE-RMS")
+    assert dialog.codes == ["ATHENA"] and dialog.products_table.columnCount() == 0
+
+
+def test_a_comparison_pdf_escapes_hostile_names(tmp_path):
+    from datetime import date
+
+    from catalogue_app.reports import comparison as report
+    from catalogue_app.reports.document import PageFurniture
+    from catalogue_app.services.compare import ProductComparison
+
+    hostile = '<font color="red">A&B</font> <img src="/etc/passwd"/>'
+    row = ProductComparison(
+        "X1",
+        hostile,
+        "S",
+        "active",
+        "C",
+        "approved",
+        None,
+        date(2027, 1, 1),
+        "each",
+        Decimal("10.00"),
+        5,
+        "off-framework",
+        Decimal("10.00"),
+        Decimal("50.00"),
+        Decimal("0.00"),
+        True,
+    )
+    path = tmp_path / "x.pdf"
+    report.render(
+        PageFurniture("Product comparison", hostile),
+        report.comparison_story([row, row], 5),
+        str(path),
+    )
+    text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
+    assert '<font color="red">A&B</font>' in text
+
+
+def test_a_members_quantity_can_be_edited(window, qtbot):
+    for text in ("athena", "niche"):
+        choose(window, qtbot, text)
+    dialog = window.open_comparison()
+    qtbot.addWidget(dialog)
+    dialog.pool_custom.setText("norfolk,suffolk")
+    dialog.pool_custom.editingFinished.emit()
+    dialog.recompute()
+    dialog.pool_table.item(0, 1).setText("600")
+    assert [m.quantity for m in dialog.outcome.members] == [600, 1180]
+    assert dialog.outcome.quantity == 1780
+    dialog.pool_table.item(1, 1).setText("none")
+    assert "suffolk's quantity must be" in dialog.error.text()
