@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
     compare.add_argument("--format", choices=("table", "json", "csv"), default="table")
     compare.add_argument("--pdf", type=Path, metavar="FILE", help="also write it as a PDF")
+    compare.add_argument("--buyer", metavar="CODE", help="add what this buyer last paid")
     routes = commands.add_parser("routes", help="every route that offers a product, priced")
     routes.add_argument("code", metavar="CODE")
     routes.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
@@ -397,7 +398,7 @@ def _purchases_template(db: Database | None, args: argparse.Namespace, out: Text
 
 
 def _compare(db: Database, args: argparse.Namespace, out: TextIO) -> None:
-    rows = CompareService(db).compare(args.codes, args.quantity)
+    rows = CompareService(db).compare(args.codes, args.quantity, buyer=args.buyer)
     if args.pdf:
         from catalogue_app.reports import comparison
         from catalogue_app.reports.document import PageFurniture
@@ -434,6 +435,8 @@ def _compare(db: Database, args: argparse.Namespace, out: TextIO) -> None:
         ("median_paid", "Median paid"),
         ("highest_paid", "Highest paid"),
     ]
+    if args.buyer:
+        attributes.append(("buyer_last_paid", f"Last paid by {args.buyer}"))
     records = [
         {"attribute": title, **{r.code: r.to_dict()[key] for r in rows}}
         for key, title in attributes

@@ -33,6 +33,7 @@ ATTRIBUTES = [
     ("lowest_paid", "Lowest paid"),
     ("median_paid", "Median paid"),
     ("highest_paid", "Highest paid"),
+    ("buyer_last_paid", "Last paid by the buyer"),
 ]
 
 
@@ -66,7 +67,7 @@ def comparison_story(rows: Sequence[ProductComparison], quantity: int) -> list[A
     each = (width - first) / max(1, len(rows))
     header = [para("", st["head"])] + [para(f"{r.name} ({r.code})", st["head"]) for r in rows]
     body = [header]
-    for key, title in ATTRIBUTES:
+    for key, title in shown_attributes(rows):
         label = f"{title} at {quantity:,}" if key in ("unit_price", "total") else title
         best = best_columns(rows, key)
         body.append(
@@ -90,6 +91,12 @@ def comparison_story(rows: Sequence[ProductComparison], quantity: int) -> list[A
     ]
     story += [Spacer(1, 2 * mm)] + [para(n, st["small"]) for n in notes]
     return story
+
+
+def shown_attributes(rows: Sequence[ProductComparison]) -> list[tuple[str, str]]:
+    """The attribute rows, without the buyer's row when no buyer was chosen."""
+    no_buyer = all(r.buyer_last_paid is None for r in rows)
+    return [(k, t) for k, t in ATTRIBUTES if not (k == "buyer_last_paid" and no_buyer)]
 
 
 # Numeric rows and which way is better: lower prices, higher savings and adoption.

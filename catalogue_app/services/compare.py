@@ -72,6 +72,7 @@ class ProductComparison(Row):
     lowest_paid: Decimal | None = None
     median_paid: Decimal | None = None
     highest_paid: Decimal | None = None
+    buyer_last_paid: Decimal | None = None
 
 
 class CompareService:
@@ -182,10 +183,16 @@ class CompareService:
         return Quote(best.route, best.unit_price, best.total)
 
     def compare(
-        self, codes: list[str], quantity: int, today: date | None = None
+        self,
+        codes: list[str],
+        quantity: int,
+        today: date | None = None,
+        buyer: str | None = None,
     ) -> list[ProductComparison]:
+        """``buyer``, if given, adds what that force or collaboration last paid for each."""
         if not 2 <= len(codes) <= 6:
             raise ValidationError("compare two to six products", field="products")
+        last_paid = self._last_paid(buyer, codes) if buyer else {}
         result = []
         for code in codes:
             routes = self.routes(code, quantity, today)
@@ -224,9 +231,28 @@ class CompareService:
                     stats.lowest,
                     stats.median,
                     stats.highest,
+                    last_paid.get(code),
                 )
             )
         return result
+
+    def _last_paid(self, buyer_code: str, codes: list[str]) -> dict[str, Decimal]:
+        with self.db.transaction() as s:
+            buyer = find_buyer(s, buyer_code)
+            own = (
+                m.Purchase.buyer_force_id
+                if buyer.kind == "force"
+                else m.Purchase.buyer_collaboration_id
+            )
+            paid: dict[str, Decimal] = {}
+            for code, price in s.execute(
+                select(m.Product.code, m.Purchase.unit_price)
+                .join(m.Product, m.Purchase.product_id == m.Product.id)
+                .where(own == buyer.id, m.Purchase.status == "active", m.Product.code.in_(codes))
+                .order_by(m.Purchase.order_date, m.Purchase.recorded_at)
+            ):
+                paid[code] = price  # the latest wins
+            return paid
 
     def members(self, buyers: list[str], today: date | None = None) -> list[tuple[str, Decimal]]:
         """Forces named, or the members of a collaboration named, with officer numbers."""

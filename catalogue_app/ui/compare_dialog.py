@@ -62,7 +62,7 @@ class CompareDialog(QDialog):
         catalogue: CatalogueService,
         codes: list[str],
         parent: QWidget | None = None,
-        record_joint: Callable[[str, str, int], None] | None = None,
+        record_joint: Callable[[str, str, int, tuple[str, str], str], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.compare, self.catalogue = compare, catalogue
@@ -82,6 +82,18 @@ class CompareDialog(QDialog):
         top.addWidget(QLabel("&Quantity"))
         top.itemAt(0).widget().setBuddy(self.quantity)
         top.addWidget(self.quantity)
+        top.addSpacing(16)
+        self.buyer = QComboBox()
+        self.buyer.setAccessibleName("Buyer")
+        self.buyer.addItem("No buyer", None)
+        for c in catalogue.list_collaborations():
+            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
+        for f in catalogue.list_forces():
+            self.buyer.addItem(f.name, f.code)
+        buyer_label = QLabel("&Buyer")
+        buyer_label.setBuddy(self.buyer)
+        top.addWidget(buyer_label)
+        top.addWidget(self.buyer)
         top.addStretch(1)
         self.error = QLabel()
         self.error.setStyleSheet("color: #a11d1d; font-weight: 600;")
@@ -169,6 +181,7 @@ class CompareDialog(QDialog):
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.recompute)
         self.quantity.valueChanged.connect(lambda _v: self._timer.start())
+        self.buyer.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.route_product.currentIndexChanged.connect(lambda *_: self._timer.start())
         for signal in (
             self.pool_product.currentIndexChanged,
@@ -192,7 +205,11 @@ class CompareDialog(QDialog):
         self.error.clear()
         quantity = self.quantity.value()
         try:
-            self.rows = self.compare.compare(self.codes, quantity) if len(self.codes) >= 2 else []
+            self.rows = (
+                self.compare.compare(self.codes, quantity, buyer=self.buyer.currentData())
+                if len(self.codes) >= 2
+                else []
+            )
             self._show_products()
             code = self.route_product.currentData()
             self.routes = self.compare.routes(code, quantity) if code else []
@@ -205,6 +222,8 @@ class CompareDialog(QDialog):
         product = self.pool_product.currentData()
         custom = [c.strip() for c in self.pool_custom.text().split(",") if c.strip()]
         buyers = custom or ([self.pool_buyers.currentData()] if self.pool_buyers.count() else [])
+        # only a collaboration can record one joint purchase; a list of forces cannot
+        self.record_button.setEnabled(self._record_joint is not None and not custom)
         if not product or not buyers:
             return
         self.outcome = self.compare.pool(product, buyers, self.pool_quantities)
@@ -239,7 +258,7 @@ class CompareDialog(QDialog):
         t.setColumnCount(len(rows))
         t.setHorizontalHeaderLabels([f"{r.name}\n{r.code}" for r in rows])
         shown = []
-        for key, title in report.ATTRIBUTES:
+        for key, title in report.shown_attributes(rows):
             values = [display(getattr(r, key), key) for r in rows]
             differs = len(set(values)) > 1
             if self.hide_same.isChecked() and not differs:
@@ -393,7 +412,7 @@ class CompareDialog(QDialog):
             with open(path, "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["attribute", *[r.code for r in self.rows]])
-                for key, title in report.ATTRIBUTES:
+                for key, title in report.shown_attributes(self.rows):
                     writer.writerow([title, *[_plain(getattr(r, key)) for r in self.rows]])
         except OSError as exc:
             QMessageBox.warning(self, "Export CSV", f"Cannot write {path}: {exc}")
@@ -403,8 +422,15 @@ class CompareDialog(QDialog):
     def _record(self) -> None:
         if self.outcome is None or self._record_joint is None:
             return
-        buyer = self.pool_buyers.currentData() if not self.pool_custom.text().strip() else ""
-        self._record_joint(buyer or "", self.pool_product.currentData(), self.outcome.quantity)
+        outcome = self.outcome
+        buyer = self.pool_buyers.currentData()
+        route = (
+            tuple(outcome.pooled.route.split(" lot "))
+            if " lot " in outcome.pooled.route
+            else ("", "")
+        )
+        split = "custom:" + ",".join(f"{m.member}={m.pooled_share:.2f}" for m in outcome.members)
+        self._record_joint(buyer, self.pool_product.currentData(), outcome.quantity, route, split)
 
 
 def _plain(value: Any) -> str:

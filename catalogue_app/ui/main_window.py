@@ -344,8 +344,17 @@ class MainWindow(QMainWindow):
         row = self.products.model.row_at(self.products.table.currentIndex().row())
         self.record_purchase(row.code if row else "")
 
-    def record_purchase(self, product: str = "", buyer: str = "", quantity: int = 1) -> str | None:
-        dialog = self._dialog(product=product, buyer=buyer, quantity=quantity)
+    def record_purchase(
+        self,
+        product: str = "",
+        buyer: str = "",
+        quantity: int = 1,
+        route: tuple[str, str] | None = None,
+        split: str = "",
+    ) -> str | None:
+        dialog = self._dialog(
+            product=product, buyer=buyer, quantity=quantity, route=route, split=split
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         try:
@@ -451,8 +460,8 @@ class MainWindow(QMainWindow):
             self.products.catalogue,
             self.comparison,
             self,
-            record_joint=lambda buyer, product, quantity: self.record_purchase(
-                product, buyer, quantity
+            record_joint=lambda buyer, product, quantity, route, split: self.record_purchase(
+                product, buyer, quantity, route, split
             ),
         )
         dialog.show()

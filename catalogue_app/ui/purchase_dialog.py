@@ -48,6 +48,8 @@ class PurchaseDialog(QDialog):
         product: str = "",
         buyer: str = "",
         quantity: int = 1,
+        route: tuple[str, str] | None = None,
+        split: str = "",
         stored: StoredPurchase | None = None,
         today: date | None = None,
     ) -> None:
@@ -159,6 +161,10 @@ class PurchaseDialog(QDialog):
         if buyer:
             self.buyer.setCurrentIndex(max(0, self.buyer.findData(buyer)))
         self.quantity.setValue(quantity)
+        self._stored_route = route  # a route chosen elsewhere (the pooling result)
+        if split:  # e.g. the pooled shares: custom:essex=1354900.00,…
+            self.split.setCurrentIndex(self.split.findData("custom"))
+            self.custom_split.setText(split.removeprefix("custom:").replace(",", ", "))
         if stored is not None:
             self._load(stored)
         self._product_changed()
@@ -184,8 +190,10 @@ class PurchaseDialog(QDialog):
         # keep the officer's route while the product stays the same; else the first lot
         same_product = code == getattr(self, "_routes_for", None)
         current = self.route.currentData() if same_product else None
-        if current is None and self.stored is not None and code == self.stored.product:
-            current = getattr(self, "_stored_route", None)
+        if current is None and getattr(self, "_stored_route", None) is not None:
+            stored_product = self.stored.product if self.stored else code
+            if code == stored_product:
+                current = self._stored_route
         self._routes_for = code
         self.route.blockSignals(True)
         self.route.clear()

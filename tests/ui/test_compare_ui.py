@@ -120,3 +120,39 @@ def test_a_members_quantity_can_be_edited(window, qtbot):
     assert dialog.outcome.quantity == 1780
     dialog.pool_table.item(1, 1).setText("none")
     assert "suffolk's quantity must be" in dialog.error.text()
+
+
+def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, db, monkeypatch):
+    from datetime import date
+
+    from PySide6.QtWidgets import QDialog
+
+    from catalogue_app.services.purchases import PurchaseService
+    from catalogue_app.ui.purchase_dialog import PurchaseDialog
+
+    for text in ("athena", "niche"):
+        choose(window, qtbot, text)
+    dialog = window.open_comparison()
+    qtbot.addWidget(dialog)
+    dialog.pool_buyers.setCurrentIndex(dialog.pool_buyers.findData("ecis"))
+    dialog.recompute()
+    outcome = dialog.outcome
+    made = []
+
+    def prefilled(**kwargs):
+        d = PurchaseDialog(
+            window.purchase_service, window.products.catalogue, window, today=date.today(), **kwargs
+        )
+        d.order_reference.setText("ECIS/POOL/1")
+        d.validate()
+        d.exec = lambda: QDialog.DialogCode.Accepted
+        made.append(d)
+        return d
+
+    monkeypatch.setattr(window, "_dialog", prefilled)
+    assert dialog.record_button.isEnabled()
+    dialog.record_button.click()
+    purchase = PurchaseService(db).get(window.purchases.model.line_at(0).id)
+    assert purchase.order_reference == "ECIS/POOL/1" and purchase.quantity == outcome.quantity
+    assert purchase.unit_price * purchase.quantity == outcome.pooled.total
+    assert purchase.shares == {m.member: m.pooled_share for m in outcome.members}

@@ -103,3 +103,48 @@ def test_compare_and_pool_on_the_command_line(db_location):
         == Decimal(pooled["alone_total"]) - Decimal(pooled["pooled_total"])
         > 0
     )
+
+
+def test_compare_with_a_buyer_and_a_pdf(db_location, tmp_path):
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "cmp.pdf"
+    out = io.StringIO()
+    code = cli.main(
+        [
+            "--database",
+            db_location,
+            "compare",
+            "ATHENA",
+            "NICHE-RMS",
+            "--quantity",
+            "500",
+            "--buyer",
+            "norfolk",
+            "--pdf",
+            str(pdf),
+        ],
+        out=out,
+    )
+    assert code == 0
+    assert "Last paid by norfolk" in out.getvalue()
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Last paid by the buyer" in text and "£182,500.00 (best)" in text
+
+
+def test_last_paid_is_the_buyers_latest_price(db, compare):
+    from sqlalchemy import select
+
+    from catalogue_app.db import models as m
+
+    rows = compare.compare(["ATHENA", "NICHE-RMS"], 10, TODAY, buyer="norfolk")
+    with db.transaction() as s:
+        latest = s.scalars(
+            select(m.Purchase.unit_price)
+            .join(m.Product)
+            .join(m.Force, m.Purchase.buyer_force_id == m.Force.id)
+            .where(m.Force.code == "norfolk", m.Product.code == "ATHENA")
+            .order_by(m.Purchase.order_date.desc(), m.Purchase.recorded_at.desc())
+            .limit(1)
+        ).first()
+    assert rows[0].buyer_last_paid == latest
