@@ -102,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     routes.add_argument("code", metavar="CODE")
     routes.add_argument("--quantity", type=_positive_int, required=True, metavar="N")
     routes.add_argument("--format", choices=("table", "json"), default="table")
+    briefing = commands.add_parser("briefing", help="a PDF briefing for a police authority")
+    briefing.add_argument("--buyer", required=True, metavar="CODE")
+    period = briefing.add_mutually_exclusive_group()
+    period.add_argument(
+        "--financial-year",
+        type=int,
+        metavar="YYYY",
+        help="the year it starts in: 2024 is 1 April 2024 – 31 March 2025",
+    )
+    period.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    briefing.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    briefing.add_argument("--marking", default="OFFICIAL", help="protective marking")
+    briefing.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     pool = commands.add_parser("pool", help="what buying together saves")
     pool.add_argument("product", metavar="PRODUCT")
     pool.add_argument(
@@ -471,6 +484,30 @@ def _routes(db: Database, args: argparse.Namespace, out: TextIO) -> None:
     )
 
 
+def _briefing(db: Database, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.domain.periods import FinancialYear
+    from catalogue_app.reports.briefing import render_briefing
+    from catalogue_app.services.briefing import BriefingService
+
+    if (args.start is None) != (args.end is None):
+        raise UsageError("give both --from and --to, or --financial-year")
+    start, end = args.start, args.end
+    if args.financial_year is not None:
+        fy = FinancialYear(args.financial_year)
+        start, end = fy.start, fy.end
+    data = BriefingService(db).build(args.buyer, start, end, marking=args.marking)
+    target = args.out
+    partial = target.with_name(target.name + ".part")
+    try:
+        render_briefing(data, str(partial))
+        partial.replace(target)
+    except OSError as exc:
+        raise CatalogueError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)  # never leave half a file behind
+    out.write(f"{target}\n")
+
+
 def _pool(db: Database, args: argparse.Namespace, out: TextIO) -> None:
     quantities = None
     if args.quantities:
@@ -547,6 +584,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[Database, argparse.Namespace, T
     ("compare", None): _compare,
     ("routes", None): _routes,
     ("pool", None): _pool,
+    ("briefing", None): _briefing,
 }
 NO_DATABASE = {("purchases", "template"): _purchases_template}
 

@@ -62,6 +62,16 @@ def styles() -> dict[str, ParagraphStyle]:
             spaceBefore=3 * mm,
             spaceAfter=2 * mm,
         ),
+        "h2": ParagraphStyle(
+            "h2",
+            body,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=14,
+            textColor=ACCENT,
+            spaceBefore=2 * mm,
+            spaceAfter=1 * mm,
+        ),
         "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
         "cell_bold": ParagraphStyle("cell_bold", body, fontName=FONT_BOLD, fontSize=7.5, leading=9),
         "cell_right": ParagraphStyle(
@@ -167,6 +177,15 @@ class ReportDocument(BaseDocTemplate):
         canvas.setFillColor(ACCENT)
         canvas.drawCentredString(width / 2, 6 * mm, f.marking.upper())
         canvas.restoreState()
+
+    def afterFlowable(self, flowable: Any) -> None:
+        """Section headings become entries in the PDF's outline (bookmarks)."""
+        style = getattr(flowable, "style", None)
+        if style is not None and style.name in ("h1", "title"):
+            self._outline_count = getattr(self, "_outline_count", 0) + 1
+            key = f"section-{self._outline_count}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0)
 
     def build_story(self, story: list[Any]) -> None:
         self.build(story, canvasmaker=NumberedCanvas)

@@ -49,10 +49,13 @@ class LedgerReport:
     lines: Sequence[LedgerLine]
 
 
-def ledger_table(lines: Sequence[LedgerLine]) -> LongTable:
+def ledger_table(lines: Sequence[LedgerLine], width: float | None = None) -> LongTable:
     """One line per purchase. Cells are plain strings (drawn literally, never markup),
-    cut to their column's width so that every row is one line high."""
-    room = [w - 2 * PADDING for w in WIDTHS]
+    cut to their column's width so that every row is one line high. ``width`` narrows
+    the table (for a portrait page); the default fits landscape A4."""
+    scale = (width / sum(WIDTHS)) if width else 1.0
+    widths = [w * scale for w in WIDTHS]
+    room = [w - 2 * PADDING for w in widths]
     body: list[list[str]] = [HEADERS]
     total = saving = Decimal(0)
     for line in lines:
@@ -84,7 +87,7 @@ def ledger_table(lines: Sequence[LedgerLine]) -> LongTable:
             format_gbp(saving),
         ]
     )
-    table = LongTable(body, colWidths=WIDTHS, repeatRows=1)
+    table = LongTable(body, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [

@@ -1,0 +1,173 @@
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, update
+
+from catalogue_app import cli
+from catalogue_app.db import models as m
+from catalogue_app.domain.money import format_gbp
+from catalogue_app.reports.briefing import render_briefing
+from catalogue_app.services.briefing import BriefingService
+
+TODAY = date(2026, 11, 23)
+HOSTILE = '<font color="red">A&B</font> <img src="/etc/passwd"/> Heddlu ŵŷ €'
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def export_totals(db_location, buyer, start, end, tmp_path):
+    path = tmp_path / f"{buyer}.csv"
+    code = cli.main(
+        [
+            "--database",
+            db_location,
+            "purchases",
+            "export",
+            "--buyer",
+            buyer,
+            "--from",
+            start,
+            "--to",
+            end,
+            "--format",
+            "csv",
+            "--out",
+            str(path),
+        ],
+        out=io.StringIO(),
+    )
+    assert code == 0
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    return (
+        len(rows),
+        sum((Decimal(r["total"]) for r in rows), Decimal(0)),
+        sum((Decimal(r["saving"]) for r in rows), Decimal(0)),
+    )
+
+
+@pytest.mark.parametrize("buyer", ["norfolk", "ecis", "athena-consortium"])
+def test_briefing_figures_reconcile_with_the_export(db, db_location, tmp_path, buyer):
+    out = tmp_path / f"{buyer}.pdf"
+    code = cli.main(
+        [
+            "--database",
+            db_location,
+            "briefing",
+            "--buyer",
+            buyer,
+            "--financial-year",
+            "2024",
+            "--out",
+            str(out),
+        ],
+        out=io.StringIO(),
+    )
+    assert code == 0
+    count, spend, savings = export_totals(db_location, buyer, "2024-04-01", "2025-03-31", tmp_path)
+    text = pdf_text(out)
+    assert f"recorded {count:,} purchases totalling {format_gbp(spend)}" in text
+    assert f"realised savings of {format_gbp(savings)}" in text
+    reader = PdfReader(out)
+    pages = len(reader.pages)
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert reader.metadata.title.startswith("Procurement briefing")
+    assert reader.metadata.author == "catalogue-app"
+    outline = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert "Summary" in outline and "Appendix: every purchase" in outline
+    for page in reader.pages:
+        assert "OFFICIAL" in page.extract_text()
+
+
+def test_collaboration_members_shares_add_up(db):
+    data = BriefingService(db).build("ecis", date(2015, 4, 1), date(2026, 3, 31), today=TODAY)
+    joint = sum((ln.total for ln in data.lines), Decimal(0))
+    assert sum((mm.spend for mm in data.members), Decimal(0)) == joint
+    assert sum((mm.savings for mm in data.members), Decimal(0)) == data.savings
+
+
+def test_savings_target_progress(db):
+    data = BriefingService(db).build("norfolk-suffolk", today=TODAY)
+    target = data.targets[0]
+    assert target.amount == Decimal("9800000.00")
+    assert target.remaining == target.amount - target.realised
+    assert target.cumulative[-1][1] == target.realised
+
+
+def test_a_force_briefing_shows_no_other_forces_line_items(db, tmp_path):
+    data = BriefingService(db).build("suffolk", date(2020, 4, 1), date(2026, 3, 31), today=TODAY)
+    path = tmp_path / "suffolk.pdf"
+    render_briefing(data, str(path))
+    text = pdf_text(path)
+    with db.transaction() as s:
+        foreign = s.scalars(
+            select(m.Purchase.order_reference)
+            .join(m.Force, m.Purchase.buyer_force_id == m.Force.id)
+            .where(m.Force.code == "durham")
+        ).all()
+    assert foreign and not any(ref in text for ref in foreign)
+
+
+def test_hostile_names_print_literally_and_load_nothing(db, tmp_path):
+    with db.transaction() as s:
+        s.execute(update(m.Product).where(m.Product.code == "ATHENA").values(name=HOSTILE))
+    data = BriefingService(db).build(
+        "norfolk",
+        date(2015, 4, 1),
+        date(2026, 3, 31),
+        marking="OFFICIAL-SENSITIVE <b>",
+        today=TODAY,
+    )
+    path = tmp_path / "hostile.pdf"
+    render_briefing(data, str(path))
+    text = pdf_text(path)
+    assert '<font color="red">A&B</font>' in text and "ŵŷ €" in text
+    assert "OFFICIAL-SENSITIVE <B>" in text
+    assert b"/XObject" not in path.read_bytes()
+
+
+def test_an_empty_period_gives_a_short_briefing_that_says_so(db, tmp_path):
+    data = BriefingService(db).build("norfolk", date(2005, 4, 1), date(2006, 3, 31), today=TODAY)
+    path = tmp_path / "empty.pdf"
+    pages = render_briefing(data, str(path))
+    assert data.purchases == 0 and pages <= 5
+    assert "No purchases were recorded for this buyer in this period" in pdf_text(path)
+
+
+def test_bad_buyer_or_period_leaves_no_file(db_location, tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    assert (
+        cli.main(
+            ["--database", db_location, "briefing", "--buyer", "gotham", "--out", str(out)],
+            out=io.StringIO(),
+        )
+        == 1
+    )
+    assert (
+        cli.main(
+            [
+                "--database",
+                db_location,
+                "briefing",
+                "--buyer",
+                "norfolk",
+                "--from",
+                "2025-04-01",
+                "--to",
+                "2024-04-01",
+                "--out",
+                str(out),
+            ],
+            out=io.StringIO(),
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "gotham" in err and "ends (2024-04-01) before it starts" in err
+    assert list(tmp_path.iterdir()) == []
