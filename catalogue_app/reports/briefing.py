@@ -6,6 +6,7 @@ Every piece of text from the database or the user reaches a Paragraph through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -438,11 +439,18 @@ def _method(d: BriefingData) -> list[Any]:
     return [para(SECTIONS["method"], st["h1"]), *[para(t, st["body"]) for t in text]]
 
 
-def render_briefing(d: BriefingData, target: str | BinaryIO) -> int:
-    """Write the briefing PDF; return its number of pages."""
+def render_briefing(
+    d: BriefingData, target: str | BinaryIO, cancelled: Callable[[], bool] | None = None
+) -> int:
+    """Write the briefing PDF; return its number of pages.
+
+    ``cancelled`` is asked after each flowable; when it answers true the build stops
+    with :class:`~catalogue_app.reports.document.BuildCancelled`.
+    """
     furniture = PageFurniture(
         f"Procurement briefing, {d.period_label}", d.buyer_name, d.marking, d.generated_on
     )
     doc = ReportDocument(target, furniture)
+    doc.cancelled = cancelled
     doc.build_story(briefing_story(d))
     return doc.page

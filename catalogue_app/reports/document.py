@@ -94,6 +94,10 @@ def fit(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
     return text.rstrip() + "…"
 
 
+class BuildCancelled(Exception):
+    """Raised inside a build when the user cancels it."""
+
+
 @dataclass(frozen=True)
 class PageFurniture:
     """What every page repeats: the protective marking, who it is for, when made."""
@@ -178,8 +182,12 @@ class ReportDocument(BaseDocTemplate):
         canvas.drawCentredString(width / 2, 6 * mm, f.marking.upper())
         canvas.restoreState()
 
+    cancelled: Any = None  # a callable: true when the user has cancelled the build
+
     def afterFlowable(self, flowable: Any) -> None:
         """Section headings become entries in the PDF's outline (bookmarks)."""
+        if self.cancelled is not None and self.cancelled():
+            raise BuildCancelled("the PDF was cancelled")
         style = getattr(flowable, "style", None)
         if style is not None and style.name in ("h1", "title"):
             self._outline_count = getattr(self, "_outline_count", 0) + 1

@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.services.briefing import BriefingService
 from catalogue_app.services.compare import CompareService
 from catalogue_app.services.database import Database
 from catalogue_app.services.purchases import ImportRejected, ImportReport, PurchaseService
+from catalogue_app.ui.briefing_dialog import BriefingDialog
 from catalogue_app.ui.compare_dialog import CompareDialog
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchasesView
@@ -145,6 +147,10 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_action.triggered.connect(self.export_purchases)
         file_menu.addAction(self.export_action)
+        self.briefing_action = QAction("Export &briefing…", self)
+        self.briefing_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.briefing_action.triggered.connect(self.export_briefing)
+        file_menu.addAction(self.briefing_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -434,6 +440,12 @@ class MainWindow(QMainWindow):
             )
         )
         self._ledger_changed()
+
+    def export_briefing(self) -> BriefingDialog:
+        dialog = BriefingDialog(BriefingService(self._db), self.products.catalogue, self)
+        dialog.show()
+        self._briefing_dialog = dialog
+        return dialog
 
     # comparison
     def add_to_comparison(self) -> None:
