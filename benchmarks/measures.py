@@ -7,19 +7,21 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
-from reportlab.lib.pagesizes import A4, landscape
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
 from reportlab.platypus import LongTable, SimpleDocTemplate
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from benchmarks.dataset import Scale
 from benchmarks.gui_probe import SEARCHES
 from benchmarks.timing import Line, median_ms
-from catalogue_app.reports.document import PageFurniture
-from catalogue_app.reports.ledger import LedgerReport, render_ledger
+from catalogue_app.domain.pricing import add_months
+from catalogue_app.reports.briefing import render_briefing
+from catalogue_app.services.briefing import BriefingService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import open_database
 from catalogue_app.services.ledger import LedgerService
@@ -32,7 +34,6 @@ from catalogue_app.services.spend import (
 
 FY_START, FY_END = date(2024, 4, 1), date(2025, 3, 31)
 PAGE = 200
-PDF_LINES = 4_000
 
 
 def _sql(stmt) -> str:  # type: ignore[no-untyped-def]
@@ -170,14 +171,16 @@ def record_purchase(path: Path, runs: int, scale: Scale) -> list[Line]:
 
 
 def pdf_pages(path: Path, runs: int, scale: Scale) -> list[Line]:
+    """A briefing for a buyer with thousands of purchases, beside plain reportlab tables."""
     db = open_database(str(path))
     try:
-        lines = LedgerService(db).lines(limit=PDF_LINES)
+        service = BriefingService(db)
+        buyer, start, end = _busy_buyer(db)
+        data = service.build(buyer, start, end, today=date(2026, 11, 23))
     finally:
         db.close()
-    furniture = PageFurniture("Purchase ledger", "Benchmark buyer", generated_on=date(2026, 1, 1))
-    pages = render_ledger(LedgerReport(furniture, lines), BytesIO())
-    figure_ms = median_ms(lambda: render_ledger(LedgerReport(furniture, lines), BytesIO()), runs)
+    pages = render_briefing(data, BytesIO())
+    figure_ms = median_ms(lambda: render_briefing(data, BytesIO()), runs)
     cells = [
         [
             ln.order_date.isoformat(),
@@ -190,28 +193,41 @@ def pdf_pages(path: Path, runs: int, scale: Scale) -> list[Line]:
             str(ln.total),
             str(ln.saving),
         ]
-        for ln in lines
+        for ln in data.lines
     ]
 
-    def plain() -> None:
-        doc = SimpleDocTemplate(BytesIO(), pagesize=landscape(A4))
-        doc.build([LongTable(cells, repeatRows=1)])
+    def plain() -> BytesIO:
+        out = BytesIO()
+        SimpleDocTemplate(out, pagesize=A4).build([LongTable(cells, repeatRows=1)])
+        return out
 
+    floor_pages = len(PdfReader(plain()).pages)
     floor_ms = median_ms(plain, runs)
     figure = pages / (figure_ms / 1000)
-    floor = pages / (floor_ms / 1000)
+    floor = floor_pages / (floor_ms / 1000)
     return [
         Line(
-            f"PDF table pages ({pages} pages, {len(lines):,} purchases)",
+            f"briefing PDF ({pages} pages, {len(data.lines):,} purchases)",
             figure,
             floor,
             "pages/s",
-            "≥ 60 pages/s",
+            "≥ 60 pages/s; 100 pages ≤ 2 s",
             figure >= 60,
-            "ledger report; floor: plain reportlab table",
+            f"{buyer}; floor: plain reportlab tables",
             higher_is_better=True,
         )
     ]
+
+
+def _busy_buyer(db) -> tuple[str, date, date]:  # type: ignore[no-untyped-def]
+    """A force and a run of months that hold about 4,000 purchases (a 100-page briefing)."""
+    end = date(2026, 3, 31)
+    for code in ("metropolitan", "west-midlands", "greater-manchester"):
+        for months in (1, 2, 3, 6, 12, 24):
+            start = add_months(end + timedelta(days=1), -months)
+            if len(LedgerService(db).lines(code, start, end)) >= 3_500:
+                return code, start, end
+    return "metropolitan", date(2016, 4, 1), end
 
 
 def csv_import(path: Path, runs: int, scale: Scale) -> list[Line]:

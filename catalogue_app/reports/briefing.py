@@ -14,13 +14,24 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.reports.document import (
     ACCENT,
     FONT,
+    FONT_BOLD,
     RULE,
     PageFurniture,
     ReportDocument,
@@ -28,7 +39,7 @@ from catalogue_app.reports.document import (
 )
 from catalogue_app.reports.ledger import ledger_table
 from catalogue_app.reports.markup import para
-from catalogue_app.services.briefing import SECTIONS, BriefingData, Line
+from catalogue_app.services.briefing import CHAMPIONS_LISTED, SECTIONS, BriefingData, Line
 
 PREVIOUS = colors.HexColor("#9fb3c8")
 WIDTH = 174 * mm
@@ -39,13 +50,21 @@ def _money(value: Decimal | None) -> str:
 
 
 def _table(
-    head: list[str], rows: list[list[str]], widths: list[float], total: list[str] | None = None
+    head: list[str],
+    rows: list[list[str]],
+    widths: list[float],
+    total: list[str] | None = None,
+    figures: bool = True,
 ) -> Table:
-    """A table with a header row (none when ``head`` is empty) and an optional total."""
+    """A table with a header row (none when ``head`` is empty) and an optional total.
+    With ``figures``, numbers after the first column are set flush right."""
     st = styles()
     body = [[para(h, st["head"]) for h in head]] if head else []
     body += [
-        [para(c, st["cell_right"] if n and _numeric(c) else st["cell"]) for n, c in enumerate(r)]
+        [
+            para(c, st["cell_right"] if figures and n and _numeric(c) else st["cell"])
+            for n, c in enumerate(r)
+        ]
         for r in rows
     ]
     if total:
@@ -195,6 +214,7 @@ def briefing_story(d: BriefingData) -> list[Any]:
                 ["Data fingerprint", d.fingerprint],
             ],
             [50 * mm, 124 * mm],
+            figures=False,
         ),
     ]
     if d.illustrative:
@@ -220,7 +240,7 @@ def briefing_story(d: BriefingData) -> list[Any]:
         )
     if "spend" in sections and d.lines:
         story += [
-            PageBreak(),
+            CondPageBreak(120 * mm),
             para(SECTIONS["spend"], st["h1"]),
             _bar_chart(d.by_category, "Spend by category (largest eight)"),
             Spacer(1, 3 * mm),
@@ -242,20 +262,22 @@ def briefing_story(d: BriefingData) -> list[Any]:
         story += [CondPageBreak(60 * mm), *_members(d)]
     if "expiring" in sections:
         story += [CondPageBreak(60 * mm), *_expiring(d)]
-    if "appendix" in sections and d.lines:
-        story += [
-            PageBreak(),
-            para(SECTIONS["appendix"], st["h1"]),
-            ledger_table(d.lines, width=WIDTH),
-        ]
     if "method" in sections:
         story += [CondPageBreak(60 * mm), *_method(d)]
+    if "appendix" in sections and d.lines:
+        # the ledger's nine columns need a landscape page, as in the ledger PDF
+        story += [
+            NextPageTemplate("wide"),
+            PageBreak(),
+            para(SECTIONS["appendix"], st["h1"]),
+            ledger_table(d.lines),
+        ]
     return story
 
 
 def _summary(d: BriefingData) -> list[Any]:
     st = styles()
-    out: list[Any] = [para(SECTIONS["summary"], st["h1"])]
+    out: list[Any] = [para(SECTIONS["summary"], st["h1"]), _key_figures(d), Spacer(1, 4 * mm)]
     change = d.spend - d.previous_spend
     sentences = [
         f"{d.period_phrase}, {d.buyer_name} recorded {d.purchases:,} purchases totalling "
@@ -274,7 +296,7 @@ def _summary(d: BriefingData) -> list[Any]:
             f"{_money(t.realised)}: {t.percent}% of the target, with {_money(t.remaining)} "
             "still to find."
         )
-    out += [para(s, st["body"]) for s in sentences]
+    out += [para(s, st["body_spaced"]) for s in sentences]
     if d.lines and d.biggest_changes:
         out += [
             Spacer(1, 3 * mm),
@@ -291,6 +313,39 @@ def _summary(d: BriefingData) -> list[Any]:
             )
         )
     return out
+
+
+def _key_figures(d: BriefingData) -> Table:
+    """The four figures a reader looks for first, as a row of tiles."""
+    st = styles()
+    tiles = [
+        (_money(d.spend), "spend in the period"),
+        (_money(d.savings), "savings realised"),
+        (f"{d.framework_share}%", "of spend through frameworks"),
+        (f"{d.purchases:,}", "purchases"),
+    ]
+    widths = [50 * mm, 48 * mm, 42 * mm, 34 * mm]
+    cells = []
+    for (figure, label), width in zip(tiles, widths, strict=True):
+        # a national total may be long: shrink it to stay on one line rather than break it
+        natural = pdfmetrics.stringWidth(figure, FONT_BOLD, 1)
+        size = min(st["figure"].fontSize, (width - 14) / natural)
+        style = ParagraphStyle("tile", st["figure"], fontSize=size, leading=size * 1.25)
+        cells.append([para(figure, style), para(label, st["figure_label"])])
+    table = Table([cells], colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f2f5f8")),
+                ("LINEABOVE", (0, 0), (-1, 0), 1.5, ACCENT),
+                ("LINEAFTER", (0, 0), (-2, -1), 2, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return table
 
 
 def _savings(d: BriefingData) -> list[Any]:
@@ -318,6 +373,23 @@ def _savings(d: BriefingData) -> list[Any]:
     return out
 
 
+def _champion_rows(champions: list[Any], bought: bool) -> list[list[str]]:
+    """The first CHAMPIONS_LISTED champions (the service has ordered them), then a count."""
+    rows = [
+        [
+            c.name,
+            f"{c.purchases:,}" if bought else "—",
+            _money(c.peers.lowest),
+            _money(c.peers.median),
+            _money(c.peers.highest),
+        ]
+        for c in champions[:CHAMPIONS_LISTED]
+    ]
+    if len(champions) > CHAMPIONS_LISTED:
+        rows.append([f"and {len(champions) - CHAMPIONS_LISTED:,} more", "", "", "", ""])
+    return rows
+
+
 def _champions(d: BriefingData) -> list[Any]:
     st = styles()
     out: list[Any] = [
@@ -332,39 +404,13 @@ def _champions(d: BriefingData) -> list[Any]:
     widths = [74 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]
     if d.champions_used:
         out += [
-            para("In use", st["h2"]),
-            _table(
-                head,
-                [
-                    [
-                        c.name,
-                        f"{c.purchases:,}",
-                        _money(c.peers.lowest),
-                        _money(c.peers.median),
-                        _money(c.peers.highest),
-                    ]
-                    for c in d.champions_used
-                ],
-                widths,
-            ),
+            para(f"In use ({len(d.champions_used):,})", st["h2"]),
+            _table(head, _champion_rows(d.champions_used, True), widths),
         ]
     if d.champions_unused:
         out += [
-            para("Not bought in this period", st["h2"]),
-            _table(
-                head,
-                [
-                    [
-                        c.name,
-                        "—",
-                        _money(c.peers.lowest),
-                        _money(c.peers.median),
-                        _money(c.peers.highest),
-                    ]
-                    for c in d.champions_unused
-                ],
-                widths,
-            ),
+            para(f"Not bought in this period ({len(d.champions_unused):,})", st["h2"]),
+            _table(head, _champion_rows(d.champions_unused, False), widths),
         ]
     return out
 
@@ -431,8 +477,9 @@ def _method(d: BriefingData) -> list[Any]:
         "A saving is quantity × (baseline unit price − unit price paid); the baseline is the "
         "product's list price at the time unless the officer recorded another. Money is held "
         "exactly in pence and rounded half up to the penny in one place.",
-        f"The totals here equal the sums of `catalogue-app purchases export --buyer "
-        f"{d.buyer_code} --from {d.start.isoformat()} --to {d.end.isoformat()}`.",
+        "The totals here equal the sums of the ledger export made with: catalogue-app "
+        f"purchases export --buyer {d.buyer_code} --from {d.start.isoformat()} "
+        f"--to {d.end.isoformat()}",
         "Reference prices, most framework dates and all demonstration purchases are "
         "illustrative; each record of the catalogue says where its facts come from.",
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from reportlab.lib import colors
@@ -43,6 +43,7 @@ def styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, textColor=INK)
     return {
         "body": body,
+        "body_spaced": ParagraphStyle("body_spaced", body, spaceAfter=1.5 * mm),
         "title": ParagraphStyle(
             "title",
             body,
@@ -81,17 +82,29 @@ def styles() -> dict[str, ParagraphStyle]:
             "head", body, fontName=FONT_BOLD, fontSize=7.5, leading=9, textColor=colors.white
         ),
         "small": ParagraphStyle("small", body, fontSize=7.5, leading=9.5),
+        "figure": ParagraphStyle(
+            "figure", body, fontName=FONT_BOLD, fontSize=15, leading=19, textColor=ACCENT
+        ),
+        "figure_label": ParagraphStyle(
+            "figure_label", body, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#52606d")
+        ),
     }
 
 
+@lru_cache(maxsize=8192)  # product, supplier and route names repeat down a ledger
 def fit(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
     """``text`` on one line within ``width`` points, cut with an ellipsis if needed."""
     text = " ".join(str(text).split())
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    low, high = 0, len(text)  # the longest prefix that fits with "…" (binary search)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if pdfmetrics.stringWidth(text[:mid] + "…", font, size) <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + "…"
 
 
 class BuildCancelled(Exception):
@@ -157,11 +170,25 @@ class ReportDocument(BaseDocTemplate):
         )
         self.furniture = furniture
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._decorate)])
+        # A portrait document can turn wide tables sideways: NextPageTemplate("wide")
+        wide = (max(pagesize), min(pagesize))
+        wide_frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            wide[0] - self.leftMargin - self.rightMargin,
+            wide[1] - self.topMargin - self.bottomMargin,
+            id="wide-body",
+        )
+        self.addPageTemplates(
+            [
+                PageTemplate("page", [frame], onPage=self._decorate, pagesize=pagesize),
+                PageTemplate("wide", [wide_frame], onPage=self._decorate, pagesize=wide),
+            ]
+        )
 
     def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         f = self.furniture
-        width, height = self.pagesize
+        width, height = canvas._pagesize  # this page's size: the template may turn it
         canvas.saveState()
         canvas.setFillColor(ACCENT)
         canvas.setFont(FONT_BOLD, 8)

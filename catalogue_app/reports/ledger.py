@@ -37,7 +37,7 @@ HEADERS = [
     "Total",
     "Saving",
 ]
-WIDTHS = [18 * mm, 42 * mm, 58 * mm, 38 * mm, 28 * mm, 14 * mm, 20 * mm, 24 * mm, 19 * mm]
+WIDTHS = [18 * mm, 38 * mm, 58 * mm, 38 * mm, 28 * mm, 14 * mm, 20 * mm, 27 * mm, 20 * mm]
 RIGHT = {5, 6, 7, 8}
 FONT_SIZE = 7.5
 PADDING = 2
@@ -49,12 +49,10 @@ class LedgerReport:
     lines: Sequence[LedgerLine]
 
 
-def ledger_table(lines: Sequence[LedgerLine], width: float | None = None) -> LongTable:
-    """One line per purchase. Cells are plain strings (drawn literally, never markup),
-    cut to their column's width so that every row is one line high. ``width`` narrows
-    the table (for a portrait page); the default fits landscape A4."""
-    scale = (width / sum(WIDTHS)) if width else 1.0
-    widths = [w * scale for w in WIDTHS]
+def ledger_table(lines: Sequence[LedgerLine]) -> LongTable:
+    """One line per purchase, for a landscape A4 page. Cells are plain strings (drawn
+    literally, never markup), cut to their column's width so that every row is one line."""
+    widths = WIDTHS
     room = [w - 2 * PADDING for w in widths]
     body: list[list[str]] = [HEADERS]
     total = saving = Decimal(0)
@@ -87,7 +85,10 @@ def ledger_table(lines: Sequence[LedgerLine], width: float | None = None) -> Lon
             format_gbp(saving),
         ]
     )
-    table = LongTable(body, colWidths=widths, repeatRows=1)
+    # Every row is one line: fixed heights spare reportlab measuring each cell again
+    # every time the table breaks across a page (quadratic in the number of rows).
+    row_height = FONT_SIZE + 1.5 + 2 * 1.5 + 1
+    table = LongTable(body, colWidths=widths, rowHeights=[row_height] * len(body), repeatRows=1)
     table.setStyle(
         TableStyle(
             [

@@ -28,6 +28,7 @@ from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import LedgerLine, find_buyer, ledger_statement
 
 ZERO = Decimal("0.00")
+CHAMPIONS_LISTED = 30  # a national catalogue has thousands of champions; the rest are counted
 SECTIONS = {
     "summary": "Summary",
     "spend": "Spend",
@@ -35,8 +36,8 @@ SECTIONS = {
     "champions": "Champion product adoption",
     "members": "Collaboration members",
     "expiring": "Contracts and frameworks expiring",
-    "appendix": "Appendix: every purchase",
     "method": "Method and sources",
+    "appendix": "Appendix: every purchase",
 }
 
 
@@ -76,7 +77,7 @@ class Champion:
     name: str
     code: str
     purchases: int  # by this buyer in the period
-    peers: PriceStats
+    peers: PriceStats | None  # None past the first CHAMPIONS_LISTED
 
 
 @dataclass(frozen=True)
@@ -239,9 +240,15 @@ class BriefingService:
                 .where(m.Product.status == "champion")
                 .order_by(m.Product.name)
             ).all()
-        for code, name in champions:
-            champion = Champion(name, code, used.get(code, 0), self._browse.price_stats(code))
-            (data.champions_used if champion.purchases else data.champions_unused).append(champion)
+        in_use = sorted(
+            ((used[c], n, c) for c, n in champions if used.get(c)), key=lambda t: (-t[0], t[1])
+        )
+        unused = [(0, n, c) for c, n in champions if not used.get(c)]
+        for target, group in ((data.champions_used, in_use), (data.champions_unused, unused)):
+            for rank, (count, name, code) in enumerate(group):
+                # peers' prices only for the champions the briefing lists by name
+                peers = self._browse.price_stats(code) if rank < CHAMPIONS_LISTED else None
+                target.append(Champion(name, code, count, peers))
         data.fingerprint = _fingerprint(data)
         return data
 

@@ -26,7 +26,7 @@ def test_quick_benchmark_runs_end_to_end_on_a_tiny_database(tmp_path, monkeypatc
         "record one purchase (validate, split, audit, commit)",
     ):
         assert expected in names
-    assert any(n.startswith("PDF table pages") for n in names)
+    assert any(n.startswith("briefing PDF") for n in names)
     assert any(n.startswith("CSV import of 500") for n in names)
     for line in report["lines"]:
         assert line["figure"] is not None and line["figure"] > 0, line

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from catalogue_app import cli
 from catalogue_app.db import models as m
@@ -171,3 +171,37 @@ def test_bad_buyer_or_period_leaves_no_file(db_location, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gotham" in err and "ends (2024-04-01) before it starts" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_national_list_of_champions_is_cut_to_the_first_thirty_and_counted(db, tmp_path):
+    with db.transaction() as s:
+        s.execute(update(m.Product).values(status="champion"))
+        champions = s.scalar(select(func.count()).select_from(m.Product))
+    data = BriefingService(db).build("norfolk", date(2015, 4, 1), date(2026, 3, 31), today=TODAY)
+    everyone = data.champions_used + data.champions_unused
+    assert len(everyone) == champions
+    assert len(data.champions_used) > 30 or len(data.champions_unused) > 30
+    used = [c.purchases for c in data.champions_used]
+    assert used == sorted(used, reverse=True)
+    assert all(c.peers is not None for c in data.champions_used[:30])
+    assert all(c.peers is None for c in data.champions_used[30:] + data.champions_unused[30:])
+    path = tmp_path / "many.pdf"
+    render_briefing(data, str(path))
+    text = pdf_text(path)
+    assert f"In use ({len(data.champions_used):,})" in text
+    assert f"Not bought in this period ({len(data.champions_unused):,})" in text
+    for group in (data.champions_used, data.champions_unused):
+        assert (f"and {len(group) - 30:,} more" in text) == (len(group) > 30)
+        assert all(c.name[:20] in text for c in group[:30])
+
+
+def test_the_appendix_turns_landscape_and_the_briefing_stays_portrait(db, tmp_path):
+    data = BriefingService(db).build("norfolk", date(2015, 4, 1), date(2026, 3, 31), today=TODAY)
+    path = tmp_path / "norfolk.pdf"
+    render_briefing(data, str(path))
+    pages = PdfReader(path).pages
+    wide = [p.mediabox.width > p.mediabox.height for p in pages]
+    first_wide = wide.index(True)
+    assert not any(wide[:first_wide]) and all(wide[first_wide:])
+    assert "Appendix: every purchase" in pages[first_wide].extract_text()
+    assert "Method and sources" in pages[first_wide - 1].extract_text()
