@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -12,10 +12,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.domain.pooling import PoolOutcome
+from catalogue_app.domain.pooling import MemberOutcome, PoolOutcome
 from catalogue_app.reports.document import ACCENT, RULE, PageFurniture, ReportDocument, styles
 from catalogue_app.reports.markup import para
-from catalogue_app.services.compare import ProductComparison, RouteOption
+from catalogue_app.services.compare import OFF_FRAMEWORK, ProductComparison, RouteOption
 
 ATTRIBUTES = [
     ("supplier", "Supplier"),
@@ -37,11 +37,23 @@ ATTRIBUTES = [
 ]
 
 
-def _text(value: Any) -> str:
+def display_text(value: Any) -> str:
+    """A value as a reader sees it: money in pounds, counts with thousands separators."""
     if value is None:
         return "—"
     if isinstance(value, Decimal):
         return format_gbp(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def plain(value: Any) -> str:
+    """A value for a CSV cell: money as 1234.50, no separators, empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
     return str(value)
 
 
@@ -74,7 +86,7 @@ def comparison_story(rows: Sequence[ProductComparison], quantity: int) -> list[A
             [para(label, st["cell"])]
             + [
                 para(
-                    _text(getattr(r, key)) + (" (best)" if n in best else ""),
+                    display_text(getattr(r, key)) + (" (best)" if n in best else ""),
                     st["cell_bold"] if n in best else st["cell"],
                 )
                 for n, r in enumerate(rows)
@@ -99,14 +111,17 @@ def shown_attributes(rows: Sequence[ProductComparison]) -> list[tuple[str, str]]
     return [(k, t) for k, t in ATTRIBUTES if not (k == "buyer_last_paid" and no_buyer)]
 
 
-# Numeric rows and which way is better: lower prices, higher savings and adoption.
+# Every numeric row and which way is better: lower prices, higher savings and adoption.
 BETTER = {
     "list_price": min,
     "unit_price": min,
     "total": min,
     "saving_vs_list": max,
     "forces_using": max,
+    "lowest_paid": min,
     "median_paid": min,
+    "highest_paid": min,
+    "buyer_last_paid": min,
 }
 
 
@@ -122,67 +137,89 @@ def best_columns(rows: Sequence[ProductComparison], key: str) -> set[int]:
     return {n for n, v in enumerate(values) if v == best}
 
 
+ROUTE_HEAD = [
+    "Route",
+    "Routes to market",
+    "Unit price",
+    "Total",
+    "Ends",
+    "Extensions left",
+    "Headroom",
+    "Notes",
+]
+POOL_HEAD = [
+    "Force",
+    "Quantity",
+    "Alone: route",
+    "Alone: unit price",
+    "Alone: total",
+    "Pooled share",
+    "Saving",
+]
+
+
+def route_values(o: RouteOption) -> list[Any]:
+    """One route as values in ROUTE_HEAD order (the window, the PDF and the CSV share it)."""
+    return [
+        o.route,
+        o.routes_to_market,
+        o.unit_price,
+        o.total,
+        o.ends,
+        o.extensions_left,
+        o.headroom,
+        "; ".join(o.flags),
+    ]
+
+
+def pool_values(m: MemberOutcome, names: Mapping[str, str] | None = None) -> list[Any]:
+    """One member of a pool in POOL_HEAD order; ``names`` turns force codes into names."""
+    return [
+        (names or {}).get(m.member, m.member),
+        m.quantity,
+        m.alone.route,
+        m.alone.unit_price,
+        m.alone.total,
+        m.pooled_share,
+        m.saving,
+    ]
+
+
+def pool_summary(outcome: PoolOutcome) -> str:
+    pooled = outcome.pooled
+    how = (
+        "off-framework at list price"
+        if pooled.route == OFF_FRAMEWORK
+        else f"through {pooled.route}"
+    )
+    return (
+        f"Pooled: {outcome.quantity:,} units at {display_text(pooled.unit_price)} {how} = "
+        f"{display_text(pooled.total)}. Bought alone: {display_text(outcome.alone_total)}. "
+        f"Pooling saves {display_text(outcome.saving)}."
+    )
+
+
 def routes_story(product: str, options: Sequence[RouteOption], quantity: int) -> list[Any]:
     st = styles()
-    head = [
-        "Route",
-        "Routes to market",
-        "Unit price",
-        "Total",
-        "Ends",
-        "Extensions left",
-        "Headroom",
-        "Notes",
-    ]
-    body = [[para(h, st["head"]) for h in head]]
-    for o in options:
-        cells = [
-            o.route,
-            o.routes_to_market,
-            _text(o.unit_price),
-            _text(o.total),
-            _text(o.ends),
-            str(o.extensions_left),
-            _text(o.headroom),
-            "; ".join(o.flags),
-        ]
-        body.append([para(c, st["cell"]) for c in cells])
+    body = [[para(h, st["head"]) for h in ROUTE_HEAD]]
+    body += [[para(display_text(v), st["cell"]) for v in route_values(o)] for o in options]
     widths = [40 * mm, 38 * mm, 24 * mm, 30 * mm, 22 * mm, 22 * mm, 34 * mm, 50 * mm]
     return [para(f"Routes for {product} at {quantity:,} units", st["h1"]), _grid(body, widths)]
 
 
-def pool_story(product: str, outcome: PoolOutcome) -> list[Any]:
+def pool_story(
+    product: str, outcome: PoolOutcome, names: Mapping[str, str] | None = None
+) -> list[Any]:
+    """The pooling result, members by name when ``names`` knows them."""
     st = styles()
-    head = [
-        "Force",
-        "Quantity",
-        "Alone: route",
-        "Alone: unit price",
-        "Alone: total",
-        "Share of pooled cost",
-        "Saving",
+    body = [[para(h, st["head"]) for h in POOL_HEAD]]
+    body += [
+        [para(display_text(v), st["cell"]) for v in pool_values(m, names)] for m in outcome.members
     ]
-    body = [[para(h, st["head"]) for h in head]]
-    for m in outcome.members:
-        cells = [
-            m.member,
-            f"{m.quantity:,}",
-            m.alone.route,
-            _text(m.alone.unit_price),
-            _text(m.alone.total),
-            _text(m.pooled_share),
-            _text(m.saving),
-        ]
-        body.append([para(c, st["cell"]) for c in cells])
-    widths = [40 * mm, 22 * mm, 45 * mm, 30 * mm, 36 * mm, 38 * mm, 30 * mm]
-    summary = (
-        f"Pooled: {outcome.quantity:,} units at {_text(outcome.pooled.unit_price)} through "
-        f"{outcome.pooled.route} = {_text(outcome.pooled.total)}. Bought alone: "
-        f"{_text(outcome.alone_total)}. Pooling saves {_text(outcome.saving)}."
-    )
+    widths = [52 * mm, 22 * mm, 45 * mm, 30 * mm, 36 * mm, 38 * mm, 30 * mm]
     return [
         para(f"Pooling demand for {product}", st["h1"]),
-        para(summary, st["body"]),
+        para(pool_summary(outcome), st["body"]),
         Spacer(1, 3 * mm),
         _grid(body, widths),
     ]

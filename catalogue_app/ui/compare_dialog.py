@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -88,8 +88,10 @@ class CompareDialog(QDialog):
         self.buyer.addItem("No buyer", None)
         for c in catalogue.list_collaborations():
             self.buyer.addItem(f"{c.name} (collaboration)", c.code)
+        self.force_names: dict[str, str] = {}
         for f in catalogue.list_forces():
             self.buyer.addItem(f.name, f.code)
+            self.force_names[f.code] = f.name
         buyer_label = QLabel("&Buyer")
         buyer_label.setBuddy(self.buyer)
         top.addWidget(buyer_label)
@@ -239,7 +241,10 @@ class CompareDialog(QDialog):
         text = item.text().replace(",", "").strip()
         member = self.outcome.members[item.row()].member
         if not text.isdigit() or int(text) <= 0:
-            self.error.setText(f"{member}'s quantity must be a whole number more than zero")
+            self.error.setText(
+                f"{self.force_names.get(member, member)}'s quantity must be a whole number "
+                "more than zero"
+            )
             return
         quantities = [m.quantity for m in self.outcome.members]
         quantities[item.row()] = int(text)
@@ -286,31 +291,13 @@ class CompareDialog(QDialog):
 
     def _show_routes(self) -> None:
         t = self.routes_table
-        head = [
-            "Route",
-            "Routes to market",
-            "Unit price",
-            "Total",
-            "Ends",
-            "Extensions left",
-            "Headroom",
-            "Notes",
-        ]
+        head = report.ROUTE_HEAD
         t.clear()
         t.setColumnCount(len(head))
         t.setHorizontalHeaderLabels(head)
         t.setRowCount(len(self.routes))
         for n, o in enumerate(self.routes):
-            cells = [
-                o.route,
-                o.routes_to_market,
-                display(o.unit_price),
-                display(o.total),
-                display(o.ends),
-                str(o.extensions_left),
-                display(o.headroom) or "—",
-                "; ".join(o.flags),
-            ]
+            cells = [report.display_text(v) for v in report.route_values(o)]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if o.flags:
@@ -321,32 +308,24 @@ class CompareDialog(QDialog):
         outcome = self.outcome
         assert outcome is not None
         t = self.pool_table
-        head = [
-            "Force",
-            "Quantity",
-            "Alone: route",
-            "Alone: unit price",
-            "Alone: total",
-            "Share of pooled cost",
-            "Saving",
-        ]
+        head = report.POOL_HEAD
         t.blockSignals(True)
         t.clear()
         t.setColumnCount(len(head))
         t.setHorizontalHeaderLabels(head)
+        # force names are long ("Cambridgeshire Constabulary"): give them the room they need
+        t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         t.setRowCount(len(outcome.members))
         for n, m in enumerate(outcome.members):
-            cells = [
-                m.member,
-                f"{m.quantity:,}",
-                m.alone.route,
-                display(m.alone.unit_price),
-                display(m.alone.total),
-                display(m.pooled_share),
-                display(m.saving),
-            ]
+            cells = [report.display_text(v) for v in report.pool_values(m, self.force_names)]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
+                if c == 0:
+                    item.setToolTip(m.member)
+                else:  # figures line up on the right, as in a spreadsheet
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 if c == 1:
                     item.setToolTip("Double-click to change this force's quantity")
                     item.setBackground(QBrush(QColor("#eef5ff")))
@@ -354,10 +333,9 @@ class CompareDialog(QDialog):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 t.setItem(n, c, item)
         t.blockSignals(False)
+        # names come from the database: escaped before they reach a rich-text label
         self.pool_summary.setText(
-            f"<b>Pooled: {outcome.quantity:,} at {display(outcome.pooled.unit_price)}</b> "
-            f"through {outcome.pooled.route} = {display(outcome.pooled.total)}; bought alone "
-            f"{display(outcome.alone_total)}; <b>pooling saves {display(outcome.saving)}</b>. "
+            f"<b>{html.escape(report.pool_summary(outcome))}</b> "
             "Each force's share is split by quantity, to the penny."
         )
 
@@ -390,7 +368,9 @@ class CompareDialog(QDialog):
         if code:
             story += report.routes_story(code, self.routes, quantity)
         if self.outcome is not None:
-            story += report.pool_story(self.pool_product.currentData(), self.outcome)
+            story += report.pool_story(
+                self.pool_product.currentData(), self.outcome, self.force_names
+            )
         try:
             return report.render(
                 PageFurniture("Product comparison", ", ".join(self.codes)), story, path
@@ -410,10 +390,29 @@ class CompareDialog(QDialog):
                 return 0
         try:
             with open(path, "w", newline="", encoding="utf-8") as fh:
+                # the same three parts as the PDF, each a block under a title row
                 writer = csv.writer(fh)
                 writer.writerow(["attribute", *[r.code for r in self.rows]])
                 for key, title in report.shown_attributes(self.rows):
-                    writer.writerow([title, *[_plain(getattr(r, key)) for r in self.rows]])
+                    writer.writerow([title, *[report.plain(getattr(r, key)) for r in self.rows]])
+                code = self.route_product.currentData()
+                if code and self.routes:
+                    writer.writerows([[], [f"Routes for {code} at {self.quantity.value()}"]])
+                    writer.writerow(report.ROUTE_HEAD)
+                    for o in self.routes:
+                        writer.writerow([report.plain(v) for v in report.route_values(o)])
+                if self.outcome is not None:
+                    product = self.pool_product.currentData()
+                    writer.writerows([[], [f"Pooling demand for {product}"]])
+                    writer.writerow(report.POOL_HEAD)
+                    for m in self.outcome.members:
+                        values = report.pool_values(m, self.force_names)
+                        writer.writerow([report.plain(v) for v in values])
+                    o = self.outcome
+                    pooled = [o.pooled.unit_price, None, o.pooled.total, o.saving]
+                    writer.writerow(
+                        ["Pooled", o.quantity, o.pooled.route, *map(report.plain, pooled)]
+                    )
         except OSError as exc:
             QMessageBox.warning(self, "Export CSV", f"Cannot write {path}: {exc}")
             return 0
@@ -431,11 +430,3 @@ class CompareDialog(QDialog):
         )
         split = "custom:" + ",".join(f"{m.member}={m.pooled_share:.2f}" for m in outcome.members)
         self._record_joint(buyer, self.pool_product.currentData(), outcome.quantity, route, split)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)

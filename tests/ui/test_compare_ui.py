@@ -1,3 +1,4 @@
+import csv
 from decimal import Decimal
 
 import pytest
@@ -50,16 +51,24 @@ def test_compare_athena_and_two_alternatives_then_pool_across_ecis(window, qtbot
     dialog.recompute()
     outcome = dialog.outcome
     assert outcome is not None and len(outcome.members) == 4
-    assert outcome.saving > 0 and "pooling saves" in dialog.pool_summary.text()
+    assert outcome.saving > 0 and "Pooling saves" in dialog.pool_summary.text()
     assert sum(m.pooled_share for m in outcome.members) == outcome.pooled.total
     pdf = tmp_path / "comparison.pdf"
     assert dialog.export_pdf(str(pdf)) >= 1
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "£182,500.00 (best)" in text and "Pooling demand for ATHENA" in text
-    assert f"£{outcome.saving:,.2f}" in text
+    assert f"£{outcome.saving:,.2f}" in text and "Kent Police" in text
     csv_path = tmp_path / "comparison.csv"
     assert dialog.export_csv(str(csv_path)) == 3
-    assert "Total,225000.00,205000.00,182500.00" in csv_path.read_text()
+    with csv_path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert ["Total", "225000.00", "205000.00", "182500.00"] in rows
+    start = rows.index(["Pooling demand for ATHENA"])
+    members = rows[start + 2 : start + 2 + len(outcome.members)]
+    assert rows[start + 1][0] == "Force" and "Kent Police" in [r[0] for r in members]
+    assert sum(Decimal(r[5]) for r in members) == outcome.pooled.total
+    assert rows[start + 2 + len(outcome.members)][-1] == f"{outcome.saving:.2f}"
+    assert any(r[:1] == ["Routes for ATHENA at 500"] for r in rows)
 
 
 def test_removing_a_product_from_the_comparison(window, qtbot):
@@ -115,11 +124,12 @@ def test_a_members_quantity_can_be_edited(window, qtbot):
     dialog.pool_custom.setText("norfolk,suffolk")
     dialog.pool_custom.editingFinished.emit()
     dialog.recompute()
+    assert dialog.pool_table.item(0, 0).text() == "Norfolk Constabulary"
     dialog.pool_table.item(0, 1).setText("600")
     assert [m.quantity for m in dialog.outcome.members] == [600, 1180]
     assert dialog.outcome.quantity == 1780
     dialog.pool_table.item(1, 1).setText("none")
-    assert "suffolk's quantity must be" in dialog.error.text()
+    assert "Suffolk Constabulary's quantity must be" in dialog.error.text()
 
 
 def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, db, monkeypatch):

@@ -148,3 +148,23 @@ def test_last_paid_is_the_buyers_latest_price(db, compare):
             .limit(1)
         ).first()
     assert rows[0].buyer_last_paid == latest
+
+
+def test_every_numeric_row_marks_its_best_value_and_ties_mark_nothing(compare):
+    from catalogue_app.reports.comparison import ATTRIBUTES, BETTER, best_columns
+
+    rows = compare.compare(["ATHENA", "CONNECT", "NICHE-RMS"], 500, today=TODAY)
+    numeric = {
+        key
+        for key, _ in ATTRIBUTES
+        if any(isinstance(getattr(r, key), (Decimal, int)) for r in rows)
+    }
+    assert numeric <= set(BETTER)
+    lowest = [r.lowest_paid for r in rows]
+    assert best_columns(rows, "lowest_paid") == {lowest.index(min(lowest))}
+    forces = [r.forces_using for r in rows]
+    assert best_columns(rows, "forces_using") == {
+        n for n, v in enumerate(forces) if v == max(forces)
+    }
+    assert best_columns(rows, "unit") == set()
+    assert best_columns([rows[0], rows[0]], "total") == set()
