@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -298,7 +298,7 @@ class PurchasesView(CatalogueView):
             ]
             parts.append(
                 f"<p><b>{escape(e.action)}</b> by {escape(e.actor)}<br>"
-                f"<span style='color:#5b6b7d'>{escape(e.occurred_at)}</span><br>"
+                f"<span style='color:#5b6b7d'>{escape(_when(e.occurred_at))}</span><br>"
                 + ("<br>".join(changes) if e.action != "create" else "recorded")
                 + "</p>"
             )
@@ -306,3 +306,12 @@ class PurchasesView(CatalogueView):
 
     def focus_details(self) -> None:
         self._request(self.edit_requested)
+
+
+def _when(stamp: str) -> str:
+    """An audit timestamp (ISO, UTC) as a reader's local date and time."""
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp
+    return f"{moment.day} {moment:%b %Y, %H:%M}"

@@ -172,3 +172,11 @@ def test_import_from_the_window_reports_every_bad_row(window, qtbot, tmp_path, m
     text, detail = shown[0]
     assert "2 bad rows" in text and "nothing was written" in text
     assert "row 2" in detail and "row 3" in detail and "gotham" in detail
+
+
+def test_history_times_read_as_a_date_not_an_iso_stamp():
+    from catalogue_app.ui.purchases_view import _when
+
+    shown = _when("2026-04-01T09:00:00+00:00")
+    assert "2026" in shown and "Apr" in shown and "T09" not in shown
+    assert _when("not a time") == "not a time"
