@@ -120,6 +120,7 @@ def _bar_chart(lines: list[Line], title: str) -> Drawing:
     chart = HorizontalBarChart()
     chart.x, chart.y = 150, 10
     chart.width, chart.height = WIDTH - 170, height
+    # bar lengths only: the figures printed beside the chart are the exact Decimals
     chart.data = [[float(ln.previous) for ln in shown], [float(ln.spend) for ln in shown]]
     chart.categoryAxis.categoryNames = [ln.label[:34] for ln in shown]
     chart.categoryAxis.labels.fontName = FONT
@@ -155,6 +156,7 @@ def _savings_chart(target: Any) -> Drawing:
     drawing = Drawing(WIDTH, 150)
     plot = LinePlot()
     plot.x, plot.y, plot.width, plot.height = 50, 20, WIDTH - 70, 110
+    # plotted coordinates only; the figures in the text and tables stay Decimal
     points = [(n, float(v)) for n, (_, v) in enumerate(target.cumulative)]
     last = max(1, len(points) - 1)
     plot.data = [points, [(0, 0.0), (last, float(target.amount))]]
