@@ -1,18 +1,4 @@
-import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings
-
-from catalogue_app.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(db, settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def test_export_briefing_from_the_window(window, qtbot, tmp_path):

@@ -1,21 +1,7 @@
 import csv
 from decimal import Decimal
 
-import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings
-
-from catalogue_app.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(db, settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def choose(window, qtbot, text):

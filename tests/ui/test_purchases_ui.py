@@ -2,13 +2,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QDate, QSettings
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from catalogue_app.services.catalogue import CatalogueService
 from catalogue_app.services.ledger import LedgerFilter
 from catalogue_app.services.purchases import PurchaseService
-from catalogue_app.ui.main_window import MainWindow
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchaseTableModel
 
@@ -79,16 +78,6 @@ def test_save_is_disabled_with_a_message_until_the_form_is_valid(dialog, change,
 
 def test_the_order_date_cannot_be_in_the_future(dialog):
     assert dialog.order_date.maximumDate() == QDate(TODAY)
-
-
-@pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(db, settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def prepared_dialog(window, **fields):
