@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import split_largest_remainder
+from catalogue_app.domain.purchases import Route
 
 
 @dataclass(frozen=True)
 class Quote:
     """The best price found for a quantity: unit price, total and the route giving it."""
 
-    route: str
+    route: Route
     unit_price: Decimal
     total: Decimal
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.pooling import Quote, pool
 from catalogue_app.domain.pricing import PriceBreak, unit_price_for_quantity
+from catalogue_app.domain.purchases import Route
 
 
 @st.composite
@@ -28,7 +29,7 @@ def best_quote(offers):
     def quote(quantity: int) -> Quote:
         prices = [unit_price_for_quantity(c, b, quantity) for c, b in offers]
         unit = min(prices)
-        return Quote(f"offer {prices.index(unit)}", unit, unit * quantity)
+        return Quote(Route("OFFER", str(prices.index(unit))), unit, unit * quantity)
 
     return quote
 
