@@ -111,9 +111,9 @@ def backend_factory(
 
 @pytest.fixture(scope="session")
 def seeded_template(backend_factory: Backend) -> str:
-    """A database migrated and seeded once per run; tests get copies of it."""
+    """A database migrated and seeded once per run, demo history included; tests get copies."""
     location = backend_factory.new_location()
-    db = open_database(location)
+    db = open_database(location, demo=True)
     db.close()
     if backend_factory.kind == "sqlite":
         return location

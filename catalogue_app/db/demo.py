@@ -5,6 +5,10 @@ the date today. Every demo purchase is recorded by ``DEMO_RECORDER`` and says
 in its notes that it is illustrative, so no screen or briefing can pass it off
 as a real call-off. The generator writes through SQLAlchemy Core in batches so
 that it scales to the benchmark's millions of rows.
+
+A demo purchase is one recorded by ``DEMO_RECORDER`` that no audit event ever
+brought into being: every real purchase has its recording event, so a real
+officer whose login happens to be "demo" is never taken for demonstration data.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from functools import cache
 from itertools import accumulate
 from typing import TypeVar
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import ColumnElement, delete, exists, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
@@ -70,8 +74,39 @@ class _Buyer:
         return [(f, fte) for f, fte, joined in self.members if joined <= day]
 
 
+def is_demo_purchase() -> ColumnElement[bool]:
+    """SQL condition on ``purchases``: the row is generated demonstration data."""
+    recorded = exists().where(
+        m.AuditEvent.entity_type == "purchase",
+        m.AuditEvent.entity_id == m.Purchase.id,
+        m.AuditEvent.before.is_(None),
+    )
+    return (m.Purchase.recorded_by == DEMO_RECORDER) & ~recorded
+
+
 def has_demo_history(session: Session) -> bool:
-    return bool(session.scalar(select(exists().where(m.Purchase.recorded_by == DEMO_RECORDER))))
+    return bool(session.scalar(select(exists().where(is_demo_purchase()))))
+
+
+def remove_demo_history(session: Session) -> int:
+    """Delete every demo purchase with its shares and audit events; return how many.
+
+    A real delete, not a void: the rows were never real call-offs.
+    """
+    ids = session.scalars(select(m.Purchase.id).where(is_demo_purchase())).all()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        audit, shares, purchases = (
+            m.AuditEvent.__table__,
+            m.PurchaseShare.__table__,
+            m.Purchase.__table__,
+        )
+        session.execute(
+            delete(audit).where(audit.c.entity_type == "purchase", audit.c.entity_id.in_(chunk))
+        )
+        session.execute(delete(shares).where(shares.c.purchase_id.in_(chunk)))
+        session.execute(delete(purchases).where(purchases.c.id.in_(chunk)))
+    return len(ids)
 
 
 def generate_demo_history(

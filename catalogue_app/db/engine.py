@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,6 +18,8 @@ from catalogue_app.paths import default_database_path
 ENV_VAR = "CATALOGUE_DATABASE_URL"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 BUSY_TIMEOUT_MS = 5000
+# Execution option on a connection (or engine) whose transactions only read.
+READ_ONLY_OPTION = "catalogue_read_only"
 
 
 def resolve_database_url(value: str | None = None) -> URL:
@@ -62,32 +66,61 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create_app_engine(url: URL) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+def create_app_engine(url: URL, *, read_only: bool = False, immutable: bool = False) -> Engine:
+    """An engine for ``url``; an embedded file may be opened read-only.
+
+    ``immutable`` (read-only files only) tells SQLite that nothing can change the
+    file while it is open, so it neither locks it nor needs the write-ahead-log
+    side files that a read-only folder cannot hold.
+    """
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    timeout = BUSY_TIMEOUT_MS / 1000
+    path = url.database if url.database not in (None, "", ":memory:") else None
+    if read_only and path is not None:
+        uri = sqlite_read_only_uri(Path(path), immutable=immutable)
+        engine = create_engine(
+            url,
+            creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=timeout, check_same_thread=False
+            ),
+        )
+    else:
+        engine = create_engine(url, connect_args={"timeout": timeout})
+    event.listen(engine, "connect", partial(_sqlite_on_connect, read_only=read_only))
+    event.listen(engine, "begin", partial(_sqlite_on_begin, read_only=read_only))
+    return engine
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # Let SQLAlchemy issue BEGIN itself so transactions behave as on PostgreSQL.
+def sqlite_read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    return f"{path.as_uri()}?mode=ro{'&immutable=1' if immutable else ''}"
+
+
+def _sqlite_on_connect(dbapi_connection, _record, *, read_only: bool) -> None:  # type: ignore[no-untyped-def]
+    # The driver must not open transactions itself: the "begin" listener does,
+    # so that a write transaction takes the write lock when it starts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "memory" and mode != "wal":
-            cursor.execute("PRAGMA journal_mode = WAL")
+        if not read_only:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "memory" and mode != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
 
 
-def _sqlite_on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    conn.exec_driver_sql("BEGIN")
+def _sqlite_on_begin(conn, *, read_only: bool) -> None:  # type: ignore[no-untyped-def]
+    # A deferred transaction that reads and then writes asks for the write lock
+    # only at its first write; if another connection wrote meanwhile, SQLite
+    # refuses at once ("database is locked") instead of waiting out the busy
+    # timeout. BEGIN IMMEDIATE takes the lock up front, where the timeout applies.
+    # Reads marked with READ_ONLY_OPTION stay deferred and never wait on writers.
+    deferred = read_only or conn.get_execution_options().get(READ_ONLY_OPTION, False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,8 +1,13 @@
 """Bring a database to the schema this version of the app expects.
 
-* A new database is created and migrated to the head revision.
-* An older one is backed up (SQLite: a consistent copy beside the file) and
-  migrated in one transaction.
+* A new database is created, migrated to the head revision and given its first
+  contents (``on_create``) as one whole: a new SQLite file is built under a
+  temporary name beside the target and renamed into place when complete; an
+  empty existing database (a PostgreSQL database, an empty file) is migrated
+  and filled in one transaction. A kill at any moment leaves either nothing or
+  a complete catalogue.
+* An older one is backed up (SQLite: an online-backup copy beside the file,
+  named only when complete) and migrated in one transaction.
 * One made by a newer version of the app, or one that is not a catalogue
   database at all, is refused with a sentence and left untouched: for SQLite
   files this is decided through a read-only connection before anything writes.
@@ -10,18 +15,19 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from catalogue_app import __version__
+from catalogue_app.db import sqlite_file
 from catalogue_app.db.engine import create_app_engine, describe
 from catalogue_app.domain.errors import DatabaseError
 from catalogue_app.paths import migrations_dir
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
 VERSION_TABLE = "alembic_version"
 # The newest migration in db/migrations/versions. Checked against the scripts by
 # the tests; it lets start-up confirm a current database without loading Alembic.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 # Made by migrations with raw SQL, not by the models: schema comparison skips them.
 UNMODELLED_PREFIXES = ("product_search", "ix_products_search_trgm")
 
@@ -40,6 +46,10 @@ UNMODELLED_PREFIXES = ("product_search", "ix_products_search_trgm")
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
     """Alembic filter: leave out the full-text search objects the models do not describe."""
     return not (name or "").startswith(UNMODELLED_PREFIXES)
+
+
+# Fills a newly created database inside the transaction that created it.
+OnCreate = Callable[[Session], None]
 
 
 class SchemaState(Enum):
@@ -91,28 +101,11 @@ def _sqlite_path(url: URL) -> Path | None:
 
 
 def _read_state_sqlite(path: Path) -> tuple[list[str], str | None]:
-    """Table names and stored revision, read without writing a byte.
-
-    A closed database is read as immutable, so that not even WAL side files
-    appear beside it; one with a live write-ahead log is read normally.
-    """
-    wal_in_use = path.with_name(path.name + "-wal").exists()
-    mode = "mode=ro" if wal_in_use else "mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open {path}: {exc}") from None
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        revision = None
-        if VERSION_TABLE in tables:
-            row = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
-            revision = row[0] if row else None
-        return tables, revision
-    except sqlite3.DatabaseError:
-        raise DatabaseError(f"{path} is not a SQLite database file") from None
-    finally:
-        conn.close()
+    """Table names and stored revision, read without writing a byte."""
+    found = sqlite_file.probe(path, check=False)
+    if found.damaged:
+        raise DatabaseError(sqlite_file.damage_sentence(path, found.problems, opened=False))
+    return list(found.tables), found.revision
 
 
 def _read_state_engine(engine: Engine) -> tuple[list[str], str | None]:
@@ -157,43 +150,37 @@ def inspect_state(url: URL, engine: Engine | None = None) -> tuple[SchemaState, 
 
 
 def backup_sqlite(path: Path, revision: str | None) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.stem}.before-{revision or 'base'}-{stamp}{path.suffix}")
-    source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
-    return target
+    """A complete copy of ``path`` beside it, named for the revision it holds."""
+    return sqlite_file.backup(path, revision or "base")
 
 
-def upgrade(url: URL, engine: Engine | None = None, *, backup: bool = True) -> MigrationReport:
+def upgrade(
+    url: URL,
+    engine: Engine | None = None,
+    *,
+    backup: bool = True,
+    on_create: OnCreate | None = None,
+) -> MigrationReport:
     """Migrate ``url`` to head; see the module docstring for what is refused."""
     path = _sqlite_path(url)
-    if path is not None and not path.parent.is_dir():
-        raise DatabaseError(f"cannot create {path}: the folder {path.parent} does not exist")
-    own_engine = engine is None
-    engine = engine or create_app_engine(url)
     try:
-        state, revision = inspect_state(url, engine)
-        head = SCHEMA_HEAD
-        if state is SchemaState.CURRENT:
-            return MigrationReport(False, revision, head, None)
-        backup_path = None
-        if state is SchemaState.OLDER and backup and path is not None:
-            backup_path = backup_sqlite(path, revision)
-        from alembic import command
-
-        cfg = alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-        return MigrationReport(state is SchemaState.MISSING, revision, head, backup_path)
+        if path is not None:
+            if not path.parent.is_dir():
+                raise DatabaseError(
+                    f"cannot create {path}: the folder {path.parent} does not exist"
+                )
+            if not path.exists() and _create_file(path, on_create):
+                return MigrationReport(True, None, SCHEMA_HEAD, None)
+        own_engine = engine is None
+        engine = engine or create_app_engine(url)
+        try:
+            return _upgrade_existing(url, path, engine, backup, on_create)
+        finally:
+            if own_engine:
+                engine.dispose()
     except OperationalError as exc:
+        if path is not None and sqlite_file.is_locked(exc.orig):
+            raise DatabaseError(sqlite_file.locked_sentence(path)) from None
         raise DatabaseError(
             f"cannot use the database {describe(url)}: {_first_line(exc)}"
         ) from None
@@ -201,9 +188,49 @@ def upgrade(url: URL, engine: Engine | None = None, *, backup: bool = True) -> M
         raise DatabaseError(
             f"migrating {describe(url)} failed and was rolled back: {_first_line(exc)}"
         ) from None
-    finally:
-        if own_engine:
-            engine.dispose()
+
+
+def _upgrade_existing(
+    url: URL, path: Path | None, engine: Engine, backup: bool, on_create: OnCreate | None
+) -> MigrationReport:
+    state, revision = inspect_state(url, engine)
+    if state is SchemaState.CURRENT:
+        return MigrationReport(False, revision, SCHEMA_HEAD, None)
+    backup_path = None
+    if state is SchemaState.OLDER and backup and path is not None:
+        backup_path = backup_sqlite(path, revision)
+    with engine.begin() as conn:
+        _migrate_and_fill(conn, on_create if state is SchemaState.MISSING else None)
+    return MigrationReport(state is SchemaState.MISSING, revision, SCHEMA_HEAD, backup_path)
+
+
+def _create_file(path: Path, on_create: OnCreate | None) -> bool:
+    """Build a new catalogue file beside ``path`` and rename it into place.
+
+    Returns False if another process created ``path`` meanwhile; theirs is kept.
+    """
+
+    def build(temporary: Path) -> None:
+        engine = create_app_engine(URL.create("sqlite+pysqlite", database=str(temporary)))
+        try:
+            with engine.begin() as conn:
+                _migrate_and_fill(conn, on_create)
+        finally:
+            engine.dispose()  # the last connection to close removes the -wal and -shm
+
+    return sqlite_file.build_in_place(path, build)
+
+
+def _migrate_and_fill(conn: Connection, on_create: OnCreate | None) -> None:
+    from alembic import command
+
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+    if on_create is not None:
+        with Session(bind=conn) as session:  # joins the open transaction, never commits it
+            on_create(session)
+            session.flush()
 
 
 def _first_line(exc: BaseException) -> str:

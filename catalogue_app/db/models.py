@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -38,6 +39,22 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# One active purchase per (buyer, order reference): a partial unique index for each
+# kind of buyer, since the other buyer column is null and nulls never collide.
+ONE_PURCHASE_PER_REFERENCE = (
+    (
+        "uq_purchases_force_reference",
+        "buyer_force_id",
+        "status = 'active' AND buyer_force_id IS NOT NULL AND reference_repeat = 0",
+    ),
+    (
+        "uq_purchases_collaboration_reference",
+        "buyer_collaboration_id",
+        "status = 'active' AND buyer_collaboration_id IS NOT NULL AND reference_repeat = 0",
+    ),
+)
 
 
 def utc_now() -> datetime:
@@ -291,6 +308,10 @@ class Purchase(Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # 0 for every purchase recorded since the database itself enforced one active
+    # purchase per (buyer, order reference); 1, 2, … for the repeats found when an
+    # older database was upgraded, kept as they were and left outside that rule.
+    reference_repeat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     product: Mapped[Product] = relationship()
     lot: Mapped[Lot | None] = relationship()
@@ -330,6 +351,17 @@ class Purchase(Base):
             "quantity",
             "unit_price",
             "baseline_unit_price",
+        ),
+        *(
+            Index(
+                name,
+                column,
+                "order_reference",
+                unique=True,
+                sqlite_where=text(where),
+                postgresql_where=text(where),
+            )
+            for name, column, where in ONE_PURCHASE_PER_REFERENCE
         ),
     )
 

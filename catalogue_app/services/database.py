@@ -1,26 +1,49 @@
-"""Opening the catalogue database: resolve, migrate, seed on first run."""
+"""Opening the catalogue database: resolve, check, migrate, seed on first run.
+
+An embedded file is checked before use: a damaged one (SQLite's quick integrity
+check finds problems) or one this user may not write (a read-only file or
+folder) is opened read-only, and every write is refused with a
+:class:`ReadOnlyDatabaseError` saying why; a file locked by another program is
+refused with a sentence saying so.
+
+A new database gets the reference catalogue and an empty ledger; the
+illustrative demo history is added only when asked (``demo=True``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue_app.db import models as m
+from catalogue_app.db import sqlite_file
 from catalogue_app.db.engine import (
+    READ_ONLY_OPTION,
     create_app_engine,
     describe,
     resolve_database_url,
     session_factory,
 )
-from catalogue_app.db.migrate import MigrationReport, upgrade
+from catalogue_app.db.migrate import (
+    SCHEMA_HEAD,
+    MigrationReport,
+    SchemaState,
+    classify,
+    upgrade,
+)
 from catalogue_app.domain.errors import CatalogueError, DatabaseError
 from catalogue_app.paths import default_database_path
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """A change was asked of a database that is open read-only; the sentence says why."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +58,30 @@ class SeedReport:
         return "added " + ", ".join(parts) if parts else "nothing to add: already seeded"
 
 
-class Database:
-    """An open catalogue database: its URL, engine and session factory."""
+@dataclass(frozen=True)
+class RepeatedReference:
+    """An order reference one buyer used on several active purchases before the rule held."""
 
-    def __init__(self, url: URL, engine: Engine) -> None:
+    buyer: str
+    order_reference: str
+    purchases: int
+
+
+class Database:
+    """An open catalogue database: its URL, engine and session factories.
+
+    ``read_only_reason`` (a sentence) is set when the database was opened
+    read-only; ``read_only`` is then true and every write is refused with it.
+    """
+
+    def __init__(self, url: URL, engine: Engine, *, read_only_reason: str | None = None) -> None:
         self.url = url
         self.engine = engine
+        self.read_only_reason = read_only_reason
         self.sessions: sessionmaker[Session] = session_factory(engine)
+        self._reading: sessionmaker[Session] = session_factory(
+            engine.execution_options(**{READ_ONLY_OPTION: True})
+        )
         self.migration: MigrationReport | None = None
         self.seeded: SeedReport | None = None
 
@@ -53,67 +93,217 @@ class Database:
     def backend(self) -> str:
         return self.url.get_backend_name()
 
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
+    def require_writable(self) -> None:
+        """Raise :class:`ReadOnlyDatabaseError` before any work if nothing may be written."""
+        if self.read_only_reason is not None:
+            raise ReadOnlyDatabaseError(self.read_only_reason)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error.
+        """One unit of work that may write: committed on success, rolled back on any error.
 
-        Database failures become a :class:`DatabaseError` with a sentence.
+        On SQLite it takes the write lock as it begins, waiting out the busy
+        timeout for other writers. Database failures become a
+        :class:`DatabaseError` with a sentence.
         """
+        with self._translated(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """One unit of work that only reads: it never waits for writers on SQLite."""
+        with self._translated(self._reading) as session:
+            yield session
+
+    @contextmanager
+    def _translated(self, sessions: sessionmaker[Session]) -> Iterator[Session]:
         try:
-            with self.sessions.begin() as session:
+            with sessions.begin() as session:
                 yield session
         except CatalogueError:
             raise
         except DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise DatabaseError(
-                f"the database {self.description} could not complete the request: {reason}"
-            ) from exc
+            raise self._sentence_for(exc) from exc
         except SQLAlchemyError as exc:
             raise DatabaseError(f"the database {self.description} failed: {exc}") from exc
 
-    def seed(self, *, demo: bool = True) -> SeedReport:
-        """Load the reference catalogue (and demo history) where it is missing; idempotent."""
-        from catalogue_app.db.demo import generate_demo_history, has_demo_history
-        from catalogue_app.db.reference import load_reference
+    def _sentence_for(self, exc: DBAPIError) -> DatabaseError:
+        orig = exc.orig
+        if sqlite_file.is_read_only(orig):
+            return ReadOnlyDatabaseError(
+                self.read_only_reason or f"{self.description} is read-only; nothing was changed"
+            )
+        if self.backend == "sqlite" and sqlite_file.is_locked(orig):
+            return DatabaseError(sqlite_file.locked_sentence(self.description))
+        if sqlite_file.is_damaged(orig):
+            return DatabaseError(
+                f"{self.description} is damaged ({orig}); restore it from a backup"
+            )
+        reason = str(orig).strip().splitlines()[0] if orig else type(exc).__name__
+        return DatabaseError(
+            f"the database {self.description} could not complete the request: {reason}"
+        )
 
+    def seed(self, *, demo: bool = False) -> SeedReport:
+        """Load the reference catalogue where it is missing, and the demo history if asked.
+
+        Idempotent: what is present already is not added again.
+        """
+        self.require_writable()
         with self.transaction() as session:
-            loaded = load_reference(session)
-            demo_count = 0
-            if demo and not has_demo_history(session):
-                demo_count = generate_demo_history(session)
-        report = SeedReport(dict(loaded.added), demo_count)
+            report = _seed(session, demo=demo)
         self.seeded = report
         return report
 
-    def is_empty(self) -> bool:
+    def has_demo_data(self) -> bool:
+        """Whether illustrative demo purchases are in the ledger (titles and briefings say so)."""
+        from catalogue_app.db.demo import has_demo_history
+
+        with self.reading() as session:
+            return has_demo_history(session)
+
+    def remove_demo(self) -> int:
+        """Delete the demo purchases, their shares and audit events in one go; return how many.
+
+        They were never real call-offs, so they are deleted, not voided.
+        """
+        from catalogue_app.db.demo import remove_demo_history
+
+        self.require_writable()
         with self.transaction() as session:
-            return session.scalar(select(m.Force.id).limit(1)) is None
+            return remove_demo_history(session)
+
+    def repeated_references(self) -> list[RepeatedReference]:
+        """Order references recorded more than once by one buyer before the database
+        enforced one active purchase per reference, for people to review."""
+        P = m.Purchase
+        repeated = (
+            select(P.buyer_force_id, P.buyer_collaboration_id, P.order_reference)
+            .where(P.status == "active", P.reference_repeat > 0)
+            .distinct()
+            .subquery()
+        )
+        buyer = func.coalesce(m.Force.code, m.Collaboration.code)
+        stmt = (
+            select(buyer, P.order_reference, func.count())
+            .join(
+                repeated,
+                (P.order_reference == repeated.c.order_reference)
+                & (
+                    (P.buyer_force_id == repeated.c.buyer_force_id)
+                    | (P.buyer_collaboration_id == repeated.c.buyer_collaboration_id)
+                ),
+            )
+            .outerjoin(m.Force, m.Force.id == P.buyer_force_id)
+            .outerjoin(m.Collaboration, m.Collaboration.id == P.buyer_collaboration_id)
+            .where(P.status == "active")
+            .group_by(buyer, P.order_reference)
+            .order_by(buyer, P.order_reference)
+        )
+        with self.reading() as session:
+            return [RepeatedReference(b, ref, n) for b, ref, n in session.execute(stmt)]
+
+    def is_empty(self) -> bool:
+        """Whether the catalogue holds nothing at all: no reference data and no purchases."""
+        tables = (m.Region, m.Force, m.Supplier, m.Product, m.Framework, m.Purchase)
+        with self.reading() as session:
+            return all(session.scalar(select(t.id).limit(1)) is None for t in tables)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
+def _seed(session: Session, *, demo: bool) -> SeedReport:
+    from catalogue_app.db.demo import generate_demo_history, has_demo_history
+    from catalogue_app.db.reference import load_reference
+
+    loaded = load_reference(session)
+    demo_count = 0
+    if demo and not has_demo_history(session):
+        demo_count = generate_demo_history(session)
+    return SeedReport(dict(loaded.added), demo_count)
+
+
 def open_database(
-    location: str | None = None, *, migrate: bool = True, seed_new: bool = True
+    location: str | None = None,
+    *,
+    migrate: bool = True,
+    seed_new: bool = True,
+    demo: bool = False,
 ) -> Database:
     """Open the database named by ``location`` (or the environment, or the default file).
 
     The default file's folder is created on first run. A new database is
-    migrated and seeded with the reference catalogue and the demo history; an
-    older one is backed up and migrated; a newer one is refused untouched.
+    created, migrated and seeded with the reference catalogue (and the demo
+    history when ``demo``) as one whole; a catalogue left migrated but empty by
+    an interrupted first run is seeded now. An older one is backed up and
+    migrated; a newer one is refused untouched. An embedded file that is
+    damaged or that this user may not write opens read-only (see the module
+    docstring).
     """
     url = resolve_database_url(location)
     if url.get_backend_name() == "sqlite" and url.database == str(default_database_path()):
         default_database_path().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_app_engine(url)
-    db = Database(url, engine)
+    path = _sqlite_file(url)
+    if path is not None and path.exists():
+        reason, immutable = _read_only_reason(path, url)
+        if reason is not None:
+            db = Database(
+                url,
+                create_app_engine(url, read_only=True, immutable=immutable),
+                read_only_reason=reason,
+            )
+            db.migration = MigrationReport(False, SCHEMA_HEAD, SCHEMA_HEAD, None)
+            return db
+    db = Database(url, create_app_engine(url))
     try:
         if migrate:
-            db.migration = upgrade(url, engine)
-            if seed_new and db.migration.created:
-                db.seed(demo=True)
+            seeded: list[SeedReport] = []
+
+            def fill(session: Session) -> None:
+                if seed_new:
+                    seeded.append(_seed(session, demo=demo))
+
+            db.migration = upgrade(url, db.engine, on_create=fill)
+            if seeded:
+                db.seeded = seeded[0]
+            elif seed_new and db.is_empty():
+                db.seed(demo=demo)  # a catalogue an interrupted first run left empty
     except BaseException:
-        engine.dispose()
+        db.close()
         raise
     return db
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _read_only_reason(path: Path, url: URL) -> tuple[str | None, bool]:
+    """Why an existing file must open read-only (None if it need not), and whether
+    its read-only connections must be immutable. Refuses what cannot open at all."""
+    found = sqlite_file.probe(path)
+    if found.damaged:
+        state = SchemaState.OLDER if found.revision != SCHEMA_HEAD else SchemaState.CURRENT
+        if state is not SchemaState.CURRENT:
+            raise DatabaseError(sqlite_file.damage_sentence(path, found.problems, opened=False))
+        return sqlite_file.damage_sentence(path, found.problems, opened=True), found.immutable
+    if found.writable:
+        return None, False
+    state = classify(list(found.tables), found.revision, describe(url))
+    if state is not SchemaState.CURRENT:
+        raise DatabaseError(
+            f"{path} is read-only for you and needs upgrading to this version's schema "
+            f"({SCHEMA_HEAD}); ask for write access to it and its folder, or open a copy"
+        )
+    return (
+        f"{path} is read-only for you (the file or its folder cannot be written), "
+        "so it was opened for reading only and nothing can be changed",
+        found.immutable,
+    )
