@@ -6,8 +6,10 @@ Every piece of text from the database or the user reaches a Paragraph through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -28,6 +30,7 @@ from reportlab.platypus import (
 )
 
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.interchange.atomic import atomic_path
 from catalogue_app.reports.document import (
     ACCENT,
     FONT,
@@ -503,3 +506,17 @@ def render_briefing(
     doc.cancelled = cancelled
     doc.build_story(briefing_story(d))
     return doc.page
+
+
+def write_briefing(
+    d: BriefingData,
+    target: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    protected: Iterable[Path] = (),
+    cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """:func:`render_briefing` into ``target`` through the atomic writer: a cancelled or
+    failed build leaves the previous file as it was. Returns the number of pages."""
+    with atomic_path(target, overwrite=overwrite, protected=protected) as temporary:
+        return render_briefing(d, str(temporary), cancelled)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from reportlab.lib import colors
@@ -13,9 +15,11 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.domain.pooling import MemberOutcome, PoolOutcome
+from catalogue_app.interchange.atomic import atomic_path
+from catalogue_app.interchange.comparison import Block
 from catalogue_app.reports.document import ACCENT, RULE, PageFurniture, ReportDocument, styles
 from catalogue_app.reports.markup import para
-from catalogue_app.services.compare import OFF_FRAMEWORK, ProductComparison, RouteOption
+from catalogue_app.services.compare import ProductComparison, RouteOption
 
 ATTRIBUTES = [
     ("supplier", "Supplier"),
@@ -189,7 +193,7 @@ def pool_summary(outcome: PoolOutcome) -> str:
     pooled = outcome.pooled
     how = (
         "off-framework at list price"
-        if pooled.route == OFF_FRAMEWORK
+        if pooled.route.is_off_framework
         else f"through {pooled.route}"
     )
     return (
@@ -238,3 +242,67 @@ def render(furniture: PageFurniture, story: list[Any], target: str | BinaryIO) -
         ]
     )
     return doc.page
+
+
+def write_pdf(
+    furniture: PageFurniture,
+    story: list[Any],
+    target: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    protected: Iterable[Path] = (),
+) -> int:
+    """:func:`render` into ``target`` through the atomic writer; return the number of pages."""
+    with atomic_path(target, overwrite=overwrite, protected=protected) as temporary:
+        return render(furniture, story, str(temporary))
+
+
+def comparison_blocks(
+    rows: Sequence[ProductComparison],
+    *,
+    routes: Sequence[RouteOption] = (),
+    route_product: str | None = None,
+    quantity: int | None = None,
+    outcome: PoolOutcome | None = None,
+    pool_product: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Block]:
+    """The comparison as the CSV writes it: the same three parts as the PDF, each a block
+    (attributes; routes for one product at a quantity; pooling demand), the last two only
+    when they were worked out."""
+    blocks = [
+        Block(
+            None,
+            ["attribute", *[r.code for r in rows]],
+            [[title, *[getattr(r, key) for r in rows]] for key, title in shown_attributes(rows)],
+        )
+    ]
+    if route_product and routes:
+        blocks.append(
+            Block(
+                f"Routes for {route_product} at {quantity}",
+                ROUTE_HEAD,
+                [route_values(o) for o in routes],
+            )
+        )
+    if outcome is not None:
+        pooled = outcome.pooled
+        blocks.append(
+            Block(
+                f"Pooling demand for {pool_product}",
+                POOL_HEAD,
+                [
+                    *[pool_values(m, names) for m in outcome.members],
+                    [
+                        "Pooled",
+                        outcome.quantity,
+                        pooled.route,
+                        pooled.unit_price,
+                        None,
+                        pooled.total,
+                        outcome.saving,
+                    ],
+                ],
+            )
+        )
+    return blocks

@@ -65,7 +65,7 @@ def ledger_table(lines: Sequence[LedgerLine]) -> LongTable:
                 fit(line.order_reference, room[1]),
                 fit(line.product, room[2]),
                 fit(line.supplier, room[3]),
-                fit(line.route, room[4]),
+                fit(str(line.route), room[4]),
                 f"{line.quantity:,}",
                 format_gbp(line.unit_price),
                 format_gbp(line.total),

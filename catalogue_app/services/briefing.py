@@ -23,9 +23,10 @@ from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import split_largest_remainder
 from catalogue_app.domain.periods import FinancialYear, last_complete_financial_year
 from catalogue_app.domain.pricing import add_months
+from catalogue_app.domain.purchases import OFF_FRAMEWORK
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
-from catalogue_app.services.ledger import LedgerLine, find_buyer, ledger_statement
+from catalogue_app.services.ledger import LedgerLine, find_buyer, ledger_lines, ledger_statement
 
 ZERO = Decimal("0.00")
 CHAMPIONS_LISTED = 30  # a national catalogue has thousands of champions; the rest are counted
@@ -192,11 +193,8 @@ class BriefingService:
         previous_start = previous_end - timedelta(days=days - 1)
         with self.db.transaction() as s:
             buyer = find_buyer(s, buyer_code)
-            lines = [LedgerLine(*r) for r in s.execute(ledger_statement(buyer, start, end))]
-            previous = [
-                LedgerLine(*r)
-                for r in s.execute(ledger_statement(buyer, previous_start, previous_end))
-            ]
+            lines = ledger_lines(s, ledger_statement(buyer, start, end))
+            previous = ledger_lines(s, ledger_statement(buyer, previous_start, previous_end))
             data = BriefingData(
                 buyer.code,
                 buyer.name,
@@ -214,7 +212,7 @@ class BriefingService:
             data.spend = sum((ln.total for ln in lines), ZERO)
             data.savings = sum((ln.saving for ln in lines), ZERO)
             data.framework_spend = sum(
-                (ln.total for ln in lines if ln.route != "off-framework"), ZERO
+                (ln.total for ln in lines if not ln.route.is_off_framework), ZERO
             )
             data.previous_spend = sum((ln.total for ln in previous), ZERO)
             data.previous_savings = sum((ln.saving for ln in previous), ZERO)
@@ -227,9 +225,9 @@ class BriefingService:
             )
             data.by_category = _group(lines, previous, lambda ln: categories[ln.product_code])
             data.by_supplier = _group(lines, previous, lambda ln: ln.supplier)
-            data.by_route = _group(lines, previous, lambda ln: ln.route.split(" lot ")[0])
+            data.by_route = _group(lines, previous, lambda ln: ln.route.framework or OFF_FRAMEWORK)
             data.targets = self._targets(s, buyer)
-            data.members = self._members(s, buyer, lines) if buyer.kind == "collaboration" else []
+            data.members = self._members(s, buyer, lines) if buyer.ref.is_collaboration else []
             data.expiring = self._expiring(s, today)
             data.illustrative = bool(lines) and self._illustrative(s, lines)
             used = defaultdict(int)
@@ -254,18 +252,15 @@ class BriefingService:
 
     def _targets(self, s, buyer) -> list[TargetProgress]:  # type: ignore[no-untyped-def]
         column = (
-            m.SavingsTarget.buyer_force_id
-            if buyer.kind == "force"
-            else m.SavingsTarget.buyer_collaboration_id
+            m.SavingsTarget.buyer_collaboration_id
+            if buyer.ref.is_collaboration
+            else m.SavingsTarget.buyer_force_id
         )
         result = []
         for t in s.scalars(
             select(m.SavingsTarget).where(column == buyer.id).order_by(m.SavingsTarget.period_start)
         ):
-            lines = [
-                LedgerLine(*r)
-                for r in s.execute(ledger_statement(buyer, t.period_start, t.period_end))
-            ]
+            lines = ledger_lines(s, ledger_statement(buyer, t.period_start, t.period_end))
             by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
             for ln in lines:
                 by_month[_month_end(ln.order_date)] += ln.saving

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalogue_app.db import models as m
+from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import NotFoundError
 from catalogue_app.domain.money import round_money
 from catalogue_app.domain.periods import FinancialYear
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
-from catalogue_app.services.ledger import find_buyer
-from catalogue_app.services.spend import SAVING, SPEND
+from catalogue_app.services.ledger.queries import SAVING, SPEND, find_buyer
 
 P = m.Purchase
 
@@ -101,7 +101,7 @@ class BrowseService:
                 raise NotFoundError(f"no product has the code “{product_code}”")
             rows = s.execute(
                 select(P.unit_price, P.order_date, P.buyer_force_id, P.id).where(
-                    P.product_id == product_id, P.status == "active"
+                    P.product_id == product_id, P.status == PurchaseStatus.ACTIVE
                 )
             ).all()
             forces = {r.buyer_force_id for r in rows if r.buyer_force_id is not None}
@@ -145,7 +145,7 @@ class BrowseService:
                 ).all()
             )
             spend = s.scalar(
-                select(SPEND).where(P.lot_id.in_(lot_ids), P.status == "active")
+                select(SPEND).where(P.lot_id.in_(lot_ids), P.status == PurchaseStatus.ACTIVE)
             ) or Decimal("0.00")
             offered = (
                 select(m.Offer.product_id).where(m.Offer.lot_id.in_(lot_ids)).distinct()
@@ -222,7 +222,7 @@ class BrowseService:
         with self.db.transaction() as s:
             buyer = find_buyer(s, code)
             members: list[tuple[str, str, date]] = []
-            if buyer.kind == "collaboration":
+            if buyer.kind is BuyerKind.COLLABORATION:
                 members = [
                     (f.code, f.name, joined)
                     for f, joined in s.execute(
@@ -232,13 +232,13 @@ class BrowseService:
                         .order_by(m.CollaborationMember.joined_on, m.Force.name)
                     )
                 ]
-            own = P.buyer_force_id if buyer.kind == "force" else P.buyer_collaboration_id
+            own = buyer.purchases_column
             years = []
             for year in (fy, FinancialYear(fy.start_year - 1)):
                 count, spend, savings = s.execute(
                     select(func.count(), SPEND, SAVING).where(
                         own == buyer.id,
-                        P.status == "active",
+                        P.status == PurchaseStatus.ACTIVE,
                         P.order_date >= year.start,
                         P.order_date <= year.end,
                     )
@@ -250,7 +250,11 @@ class BrowseService:
                     select(m.Product.code)
                     .distinct()
                     .join(P, P.product_id == m.Product.id)
-                    .where(own == buyer.id, P.status == "active", m.Product.status == "champion")
+                    .where(
+                        own == buyer.id,
+                        P.status == PurchaseStatus.ACTIVE,
+                        m.Product.status == "champion",
+                    )
                 )
             )
             champions = s.execute(

@@ -10,23 +10,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalogue_app.db import models as m
+from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import NotFoundError, ValidationError
 from catalogue_app.domain.pooling import PoolOutcome, Quote, pool
 from catalogue_app.domain.pricing import PriceBreak, unit_price_for_quantity
+from catalogue_app.domain.purchases import Route
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
-from catalogue_app.services.ledger import find_buyer
-from catalogue_app.services.spend import SPEND
+from catalogue_app.services.ledger.queries import SPEND, find_buyer
 
-OFF_FRAMEWORK = "off-framework"
+OFF_FRAMEWORK = Route()
 
 
 @dataclass(frozen=True)
 class RouteOption(Row):
     """One way to buy a product: a framework lot, or off-framework at list price."""
 
-    route: str  # "RM6100 lot 3d" or "off-framework"
+    route: Route
     framework: str | None
     lot: str | None
     title: str
@@ -62,12 +63,12 @@ class ProductComparison(Row):
     unit: str
     list_price: Decimal
     quantity: int
-    best_route: str
+    best_route: Route
     unit_price: Decimal
     total: Decimal
     saving_vs_list: Decimal
     priced_at_list: bool  # no framework offers it today: priced at list price, and says so
-    routes: list[str] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
     forces_using: int = 0
     lowest_paid: Decimal | None = None
     median_paid: Decimal | None = None
@@ -107,7 +108,10 @@ class CompareService:
                     s.execute(
                         select(m.Lot.framework_id, SPEND)
                         .join(m.Purchase, m.Purchase.lot_id == m.Lot.id)
-                        .where(m.Lot.framework_id.in_(frameworks), m.Purchase.status == "active")
+                        .where(
+                            m.Lot.framework_id.in_(frameworks),
+                            m.Purchase.status == PurchaseStatus.ACTIVE,
+                        )
                         .group_by(m.Lot.framework_id)
                     ).all()
                 )
@@ -144,7 +148,7 @@ class CompareService:
                 ]
                 options.append(
                     RouteOption(
-                        f"{fw.reference} lot {lot.number}",
+                        Route(fw.reference, lot.number),
                         fw.reference,
                         lot.number,
                         f"{fw.title}: {lot.title}",
@@ -175,7 +179,9 @@ class CompareService:
                     False,
                 )
             )
-        return sorted(options, key=lambda r: (not r.active, r.exceeds_headroom, r.total, r.route))
+        return sorted(
+            options, key=lambda r: (not r.active, r.exceeds_headroom, r.total, str(r.route))
+        )
 
     def quote(self, product: str, quantity: int, today: date | None = None) -> Quote:
         """The cheapest route open today (off-framework at list price if none is)."""
@@ -225,8 +231,8 @@ class CompareService:
                     best.unit_price,
                     best.total,
                     row[-1] * quantity - best.total,
-                    best.route == OFF_FRAMEWORK,
-                    [r.route for r in routes if r.route != OFF_FRAMEWORK],
+                    best.route.is_off_framework,
+                    [r.route for r in routes if not r.route.is_off_framework],
                     stats.forces,
                     stats.lowest,
                     stats.median,
@@ -239,16 +245,16 @@ class CompareService:
     def _last_paid(self, buyer_code: str, codes: list[str]) -> dict[str, Decimal]:
         with self.db.transaction() as s:
             buyer = find_buyer(s, buyer_code)
-            own = (
-                m.Purchase.buyer_force_id
-                if buyer.kind == "force"
-                else m.Purchase.buyer_collaboration_id
-            )
+            own = buyer.purchases_column
             paid: dict[str, Decimal] = {}
             for code, price in s.execute(
                 select(m.Product.code, m.Purchase.unit_price)
                 .join(m.Product, m.Purchase.product_id == m.Product.id)
-                .where(own == buyer.id, m.Purchase.status == "active", m.Product.code.in_(codes))
+                .where(
+                    own == buyer.id,
+                    m.Purchase.status == PurchaseStatus.ACTIVE,
+                    m.Product.code.in_(codes),
+                )
                 .order_by(m.Purchase.order_date, m.Purchase.recorded_at)
             ):
                 paid[code] = price  # the latest wins
@@ -261,7 +267,7 @@ class CompareService:
         with self.db.transaction() as s:
             for code in buyers:
                 buyer = find_buyer(s, code.strip())
-                if buyer.kind == "force":
+                if buyer.kind is BuyerKind.FORCE:
                     fte = s.scalar(select(m.Force.officer_fte).where(m.Force.id == buyer.id))
                     forces[buyer.code] = fte or Decimal(0)
                     continue

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from catalogue_app.domain.purchases import BuyerRef, Route
+
 
 class Row:
-    """Mixin: stable, JSON-friendly dict of the fields (money and dates as text)."""
+    """Mixin: stable, JSON-friendly dict of the fields (money and dates as text, routes and
+    buyers in their written form)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Route | BuyerRef):
+        return str(value)
+    if isinstance(value, Row):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, date):

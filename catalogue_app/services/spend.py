@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, literal, select, type_coerce, union_all
+from sqlalchemy import Select, func, literal, select, union_all
 
 from catalogue_app.db import models as m
-from catalogue_app.db.types import Money
+from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
+from catalogue_app.services.ledger.queries import SAVING, SPEND
 
 P = m.Purchase
-SPEND = type_coerce(func.sum(P.quantity * P.unit_price), Money())
-SAVING = type_coerce(func.sum(P.quantity * (P.baseline_unit_price - P.unit_price)), Money())
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class SpendLine(Row):
 
 
 def _active_between(stmt: Select, start: date | None, end: date | None) -> Select:
-    stmt = stmt.where(P.status == "active")
+    stmt = stmt.where(P.status == PurchaseStatus.ACTIVE)
     if start is not None:
         stmt = stmt.where(P.order_date >= start)
     if end is not None:
@@ -61,14 +60,14 @@ def spend_by_buyer_statement(start: date | None, end: date | None) -> Select:
             literal(None).label("collaboration_id"),
             m.Force.code,
             m.Force.name,
-            literal("force").label("kind"),
+            literal(BuyerKind.FORCE.value).label("kind"),
         ),
         select(
             literal(None),
             m.Collaboration.id,
             m.Collaboration.code,
             m.Collaboration.name,
-            literal("collaboration"),
+            literal(BuyerKind.COLLABORATION.value),
         ),
     ).subquery()
     return (

@@ -5,6 +5,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.domain.purchases import Route
 from catalogue_app.reports.document import PageFurniture
 from catalogue_app.reports.ledger import LedgerReport, render_ledger
 from catalogue_app.reports.markup import escape
@@ -22,7 +23,7 @@ def line(n: int, product: str = "Athena") -> LedgerLine:
         product_code="ATHENA",
         product=product,
         supplier="Northgate Public Services",
-        route="ESSEX-ATHENA lot 1",
+        route=Route("ESSEX-ATHENA", "1"),
         quantity=10 + n,
         unit_price=Decimal("395.00"),
         baseline_unit_price=Decimal("480.00"),

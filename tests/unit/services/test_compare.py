@@ -19,7 +19,7 @@ def compare(db):
 
 def test_routes_are_priced_from_the_breaks_best_open_route_first(compare):
     routes = compare.routes("ATHENA", 1200, TODAY)
-    assert routes[0].route == "ESSEX-ATHENA lot 1" and routes[0].active
+    assert str(routes[0].route) == "ESSEX-ATHENA lot 1" and routes[0].active
     assert routes[0].unit_price == Decimal("440.00")  # the 1,000+ break
     assert routes[0].total == Decimal("440.00") * 1200
     off = next(r for r in routes if r.route == OFF_FRAMEWORK)

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue_app.services.ledger import LedgerExport
-from catalogue_app.services.purchases import PurchaseDraft, PurchaseService, read_rows
+from catalogue_app.interchange.purchases import read_purchase_rows
+from catalogue_app.services.ledger import LedgerExport, PurchaseDraft, PurchaseService
 from catalogue_app.services.spend import SpendService
 
 TODAY = date(2026, 11, 23)
@@ -70,7 +70,7 @@ def test_savings_totals_and_export_import_round_trip(db, new_location, tmp_path,
     export = LedgerExport(db)
     records = [r for r in export.records(None, date(2026, 1, 1), TODAY) if r["id"] in ids]
     export.write(records, path, "csv")
-    assert len(read_rows(path)) == len(recorded)
+    assert len(read_purchase_rows(path)) == len(recorded)
     target = open_database(new_location, seed_new=False)
     try:
         target.seed(demo=False)

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from catalogue_app.db import models as m
 from catalogue_app.domain.errors import NotFoundError, ValidationError
 from catalogue_app.domain.pricing import PriceBreak, unit_price_for_quantity
+from catalogue_app.domain.purchases import Route
+from catalogue_app.interchange.purchases import TEMPLATE_COLUMNS
 from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.purchases import (
-    TEMPLATE_COLUMNS,
+from catalogue_app.services.ledger import (
     DuplicateReferenceError,
     ImportRejected,
     PurchaseDraft,
@@ -49,7 +50,7 @@ def ledger_count(db, *where):
 
 def test_a_joint_purchase_is_priced_from_the_breaks_split_and_audited(db, service):
     recorded = service.record(athena(), "officer.a", today=TODAY)
-    assert recorded.route == "ESSEX-ATHENA lot 1"
+    assert recorded.route == Route("ESSEX-ATHENA", "1")
     day = date(2026, 5, 1)
     offer = next(
         o
@@ -113,19 +114,23 @@ def test_every_rule_names_its_field_and_nothing_is_written(db, service, changes,
     assert ledger_count(db) == before
 
 
-def test_a_reused_order_reference_asks_first(db, service):
-    service.record(athena(), "officer.a", today=TODAY)
+def test_a_reused_order_reference_is_refused_until_the_first_is_voided(db, service):
+    first = service.record(athena(), "officer.a", today=TODAY)
+    assert service.duplicate_reference("ecis", "ECIS/T/1")
     with pytest.raises(DuplicateReferenceError, match="was already used by ecis"):
         service.record(athena(), "officer.a", today=TODAY)
-    again = service.record(athena(), "officer.a", today=TODAY, allow_duplicate_reference=True)
-    assert again.id
+    service.void(first.id, "entered with the wrong quantity", "officer.a")
+    again = service.record(athena(quantity=600), "officer.a", today=TODAY)
+    assert again.id != first.id and again.quantity == 600
+    with pytest.raises(DuplicateReferenceError, match="was already used by ecis"):
+        service.restore(first.id, "officer.a")
 
 
 def test_off_framework_is_priced_at_list_price(service):
     recorded = service.record(
         athena(buyer="norfolk", framework=None, lot=None, quantity=3), "officer.a", today=TODAY
     )
-    assert recorded.route == "off-framework" and recorded.unit_price == Decimal("480.00")
+    assert recorded.route.is_off_framework and recorded.unit_price == Decimal("480.00")
     assert recorded.saving == 0 and recorded.shares == []
 
 

@@ -55,7 +55,7 @@ def test_voided_purchases_do_not_count(db):
         ln for ln in LedgerService(db).lines("norfolk", *FY) if ln.buyer == "Norfolk Constabulary"
     )
     before = {x.code: x.spend for x in SpendService(db).by_buyer(*FY)}["norfolk"]
-    from catalogue_app.services.purchases import PurchaseService
+    from catalogue_app.services.ledger import PurchaseService
 
     PurchaseService(db).void(first.id, "test", "tester")
     after = {x.code: x.spend for x in SpendService(db).by_buyer(*FY)}["norfolk"]

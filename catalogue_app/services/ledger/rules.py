@@ -1,0 +1,183 @@
+"""What makes a purchase valid. The checks that need no database take plain values;
+:func:`validate` applies them all to a draft, looking codes up through :class:`Lookups`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
+from catalogue_app.domain.errors import ValidationError
+from catalogue_app.domain.pricing import unit_price_for_quantity
+from catalogue_app.domain.purchases import (
+    Route,
+    SplitRule,
+    parse_optional_unit_price,
+    parse_order_date,
+    parse_quantity,
+)
+from catalogue_app.services.ledger.model import PurchaseDraft, RecordedPurchase, Share
+from catalogue_app.services.ledger.queries import (
+    Buyer,
+    Lookups,
+    LotInfo,
+    OfferInfo,
+    ProductInfo,
+)
+
+MAX_REFERENCE = 80
+
+
+def order_reference(text: str | None) -> str:
+    reference = (text or "").strip()
+    if not reference:
+        raise ValidationError("the order reference is missing", field="order_reference")
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError(
+            f"the order reference is longer than {MAX_REFERENCE} characters",
+            field="order_reference",
+        )
+    return reference
+
+
+def purchase_id(text: str | None) -> str:
+    """The id given (as a canonical UUID), or a new one."""
+    given = (text or "").strip()
+    if not given:
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(given))
+    except ValueError:
+        raise ValidationError(f"“{text}” is not a purchase id (a UUID)", field="id") from None
+
+
+def lot_open_on(route: Route, lot: LotInfo, day: date) -> None:
+    """Refused unless the framework was running on the order date."""
+    if lot.start <= day <= lot.effective_end:
+        return
+    early = day < lot.start
+    raise ValidationError(
+        f"framework {route.framework} {'had not started' if early else 'had expired'} on "
+        f"{day.isoformat()} ({'starts' if early else 'ended'} "
+        f"{(lot.start if early else lot.effective_end).isoformat()}); choose an active "
+        "framework or record the purchase off-framework",
+        field="framework",
+    )
+
+
+def offered_price(
+    route: Route, product: str, offers: list[OfferInfo], quantity: int, day: date
+) -> Decimal:
+    """The unit price the lot's latest offer open on ``day`` gives for ``quantity``."""
+    if not offers:
+        raise ValidationError(
+            f"lot {route.lot} of {route.framework} does not offer {product} on {day.isoformat()}",
+            field="lot",
+        )
+    offer = offers[-1]
+    return unit_price_for_quantity(offer.ceiling, offer.breaks, quantity)
+
+
+def shares(buyer: Buyer, split: str | None, total: Decimal, day: date) -> dict[str, Decimal]:
+    """A collaboration's shares of ``total`` among its members on ``day``; none for a force."""
+    if buyer.kind is BuyerKind.FORCE:
+        if split and split.strip():
+            raise ValidationError("only a collaboration's purchase is split", field="split")
+        return {}
+    members = [(mb.code, mb.officer_fte) for mb in buyer.members_on(day)]
+    return SplitRule.parse(split).allocate(total, members)
+
+
+@dataclass(frozen=True)
+class ValidPurchase:
+    """A draft that passed every rule, ready to store."""
+
+    id: str
+    buyer: Buyer
+    product: ProductInfo
+    lot: LotInfo | None
+    quantity: int
+    unit_price: Decimal
+    baseline: Decimal
+    overridden: bool
+    order_date: date
+    order_reference: str
+    notes: str
+    shares: dict[str, Decimal]
+
+    @property
+    def route(self) -> Route:
+        return self.lot.route if self.lot else Route()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The values the audit log keeps (money as text, so JSON holds it exactly)."""
+        return {
+            "order_reference": self.order_reference,
+            "buyer": self.buyer.code,
+            "product": self.product.code,
+            "route": str(self.route),
+            "quantity": self.quantity,
+            "unit_price": f"{self.unit_price:.2f}",
+            "baseline_unit_price": f"{self.baseline:.2f}",
+            "order_date": self.order_date.isoformat(),
+            "notes": self.notes,
+            "shares": {code: f"{amount:.2f}" for code, amount in self.shares.items()},
+            "status": PurchaseStatus.ACTIVE.value,
+        }
+
+    def recorded(self) -> RecordedPurchase:
+        return RecordedPurchase(
+            self.id,
+            self.order_reference,
+            self.buyer.code,
+            self.product.code,
+            self.route,
+            self.quantity,
+            self.unit_price,
+            self.baseline,
+            self.unit_price * self.quantity,
+            (self.baseline - self.unit_price) * self.quantity,
+            self.overridden,
+            [Share(code, amount) for code, amount in self.shares.items()],
+        )
+
+
+def validate(lookups: Lookups, d: PurchaseDraft, today: date) -> ValidPurchase:
+    """``d`` checked against every rule, or the first broken one (a ValidationError naming
+    its field)."""
+    buyer = lookups.buyer(d.buyer or "")
+    product = lookups.product(d.product or "")
+    quantity = parse_quantity(d.quantity)
+    day = parse_order_date(d.order_date, today)
+    unit = parse_optional_unit_price(d.unit_price, "unit_price")
+    baseline = parse_optional_unit_price(d.baseline_unit_price, "baseline_unit_price")
+    route = Route.of(d.framework, d.lot)
+    lot = None
+    if route.is_off_framework:
+        proposed = product.list_price
+    else:
+        lot = lookups.lot(route)
+        lot_open_on(route, lot, day)
+        proposed = offered_price(
+            route, product.code, lookups.offers_on(lot, product, day), quantity, day
+        )
+    reference = order_reference(d.order_reference)
+    overridden = unit is not None and unit != proposed
+    unit = proposed if unit is None else unit
+    return ValidPurchase(
+        purchase_id(d.id),
+        buyer,
+        product,
+        lot,
+        quantity,
+        unit,
+        product.list_price if baseline is None else baseline,
+        overridden,
+        day,
+        reference,
+        (d.notes or "").strip(),
+        shares(buyer, d.split, unit * quantity, day),
+    )
