@@ -57,6 +57,36 @@ def test_unknown_product_from_the_command_line(tmp_path):
     assert result.stderr.strip() == "catalogue-app: No product has the code “NOPE”."
 
 
+def test_outputs_never_replace_the_database_or_end_in_a_traceback(tmp_path):
+    app = str(BIN / "catalogue-app")
+    first = run([app, "forces", "list"], tmp_path, tmp_path)
+    assert first.returncode == 0, first.stderr
+    database = tmp_path / "data" / "catalogue-app" / "catalogue.sqlite"
+    before = database.read_bytes()
+    onto_database = run(
+        [app, "purchases", "export", "--format", "xlsx", "--out", str(database), "--force"],
+        tmp_path,
+        tmp_path,
+    )
+    template_onto_database = run(
+        [app, "purchases", "template", "--out", str(database), "--force"], tmp_path, tmp_path
+    )
+    into_missing_folder = run(
+        [app, "purchases", "export", "--format", "xlsx", "--out", "missing/ledger.xlsx"],
+        tmp_path,
+        tmp_path,
+    )
+    for refused in (onto_database, template_onto_database, into_missing_folder):
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert len(refused.stderr.splitlines()) == 1, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert str(database) in onto_database.stderr
+    assert "missing" in into_missing_folder.stderr
+    assert database.read_bytes() == before
+    again = run([app, "forces", "list"], tmp_path, tmp_path)
+    assert again.returncode == 0 and "Norfolk Constabulary" in again.stdout
+
+
 @pytest.mark.slow
 def test_wheel_installs_into_a_new_venv_and_works_from_another_directory(tmp_path):
     dist = tmp_path / "dist"

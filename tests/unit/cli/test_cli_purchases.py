@@ -43,8 +43,6 @@ def test_add_void_and_history(db_location, capsys):
     code, _ = run("--database", db_location, *ADD)
     assert code == 1
     assert "was already used by ecis" in capsys.readouterr().err
-    code, _ = run("--database", db_location, *ADD, "--allow-duplicate-ref")
-    assert code == 0
     code, out = run(
         "--database", db_location, "purchases", "void", purchase_id, "--reason", "entered twice"
     )
@@ -52,13 +50,15 @@ def test_add_void_and_history(db_location, capsys):
     code, out = run("--database", db_location, "purchases", "history", purchase_id)
     assert code == 0
     assert "create" in out and "void" in out and "void_reason: — → entered twice" in out
+    code, out = run("--database", db_location, *ADD)  # a voided order's reference is free
+    assert code == 0 and out.strip() != purchase_id
 
 
 def test_add_refuses_bad_input_with_one_sentence(db_location, capsys):
     bad = [a if a != "500" else "0" for a in ADD]
     code, _ = run("--database", db_location, *bad)
     assert code == 1
-    assert capsys.readouterr().err == "catalogue-app: Quantity must be more than zero.\n"
+    assert capsys.readouterr().err == "catalogue-app: Quantity must be more than zero (got 0).\n"
     code, _ = run(
         "--database",
         db_location,

@@ -1,4 +1,4 @@
-"""Rendering lists of records for the terminal: aligned table, JSON or CSV."""
+"""Rendering command results for the terminal: aligned table, JSON or CSV."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ FORMATS = ("table", "json", "csv")
 MAX_CELL = 48
 
 
+def as_json(value: Any) -> str:
+    """``value`` (records, or one record) as indented JSON, non-ASCII kept readable."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
 def render(records: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(list(records), indent=2, ensure_ascii=False) + "\n"
+        return as_json(list(records))
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")

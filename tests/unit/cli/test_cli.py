@@ -2,6 +2,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -79,6 +80,24 @@ def test_lists_in_every_format(db_location):
     forces = json.loads(run("--database", db_location, "forces", "list", "--format", "json")[1])
     norfolk = next(f for f in forces if f["code"] == "norfolk")
     assert norfolk["name"] == "Norfolk Constabulary" and norfolk["officer_fte"] == "1643.70"
+
+
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [
+        (datetime(1999, 6, 1, 12, tzinfo=UTC), "not started"),
+        (datetime(2199, 6, 1, tzinfo=UTC), "expired"),
+    ],
+)
+def test_framework_status_is_judged_on_the_commands_clock(db_location, now, status):
+    out = io.StringIO()
+    code = cli.main(
+        ["--database", db_location, "frameworks", "list", "--format", "json"],
+        out=out,
+        clock=lambda: now,
+    )
+    assert code == 0
+    assert {f["status"] for f in json.loads(out.getvalue())} == {status}
 
 
 def test_products_show(db_location):
