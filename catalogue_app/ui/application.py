@@ -1,17 +1,22 @@
-"""Starting the desktop app: QApplication, database, main window."""
+"""Starting the desktop app: log, exception hooks, QApplication, database, main window."""
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from catalogue_app import APP_NAME, __version__
+from catalogue_app import APP_NAME, __version__, logs
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.services.database import open_database
+from catalogue_app.ui.errors import install_exception_hooks
 from catalogue_app.ui.main_window import MainWindow
+from catalogue_app.ui.ops import wait_for_ops
 from catalogue_app.ui.resources import app_icon, stylesheet
+
+log = logging.getLogger(f"{logs.LOGGER_NAME}.app")
 
 ORGANIZATION = "catalogue-app"
 
@@ -27,17 +32,24 @@ def configure_application(app: QApplication) -> None:
 
 
 def run_gui(database: str | None = None) -> int:
+    logs.configure()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)
+    hooks = install_exception_hooks()
     try:
         db = open_database(database)
     except CatalogueError as exc:
+        log.warning("could not open the catalogue: %s", exc)
         QMessageBox.critical(None, APP_NAME, f"The catalogue could not be opened.\n\n{exc}")
         return 1
+    log.info("started %s %s on %s", APP_NAME, __version__, db.description)
     window = MainWindow(db)
     window.show()
     try:
         return app.exec()
     finally:
+        wait_for_ops()  # a write in progress finishes before the database closes
         db.close()
+        hooks.uninstall()
+        log.info("closed %s", db.description)

@@ -1,12 +1,15 @@
-"""File → Export briefing: choose buyer, period, marking and sections; build off the GUI thread."""
+"""File → Export briefing: choose buyer, period, marking and sections; build off the GUI thread.
+
+The dialog shows what the chosen period holds for the buyer (purchases and
+spend) and reads it again when purchases of that buyer change.
+"""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtCore import QDate, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,17 +23,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
 
+from catalogue_app.domain.money import format_gbp
 from catalogue_app.domain.periods import FinancialYear, last_complete_financial_year
 from catalogue_app.reports.briefing import render_briefing
 from catalogue_app.reports.document import BuildCancelled
-from catalogue_app.services.briefing import SECTIONS, BriefingService
-from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.ui.workers import Worker
+from catalogue_app.services.briefing import SECTIONS
+from catalogue_app.services.changes import Change, LedgerChanged
+from catalogue_app.services.ledger import LedgerFilter, LedgerPage
+from catalogue_app.ui.context import Buyers, UiContext
+from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.ops import OpProgress, QueryOp
 
 CUSTOM = "custom"
 
@@ -38,22 +44,17 @@ CUSTOM = "custom"
 class BriefingDialog(QDialog):
     def __init__(
         self,
-        briefings: BriefingService,
-        catalogue: CatalogueService,
+        ctx: UiContext,
         parent: QWidget | None = None,
         today: date | None = None,
     ) -> None:
         super().__init__(parent)
-        self.briefings = briefings
+        self.briefings, self.ledger = ctx.briefings, ctx.ledger
         self.today = today or date.today()
         self.setWindowTitle("Export briefing")
         self.setMinimumWidth(560)
         self.buyer = QComboBox()
         self.buyer.setAccessibleName("Buyer")
-        for c in catalogue.list_collaborations():
-            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
-        for f in catalogue.list_forces():
-            self.buyer.addItem(f.name, f.code)
         self.period = QComboBox()
         self.period.setAccessibleName("Period")
         last = last_complete_financial_year(self.today)
@@ -75,6 +76,10 @@ class BriefingDialog(QDialog):
         self.period.currentIndexChanged.connect(
             lambda _i: self.dates.setVisible(self.period.currentData() == CUSTOM)
         )
+        self.buyer.currentIndexChanged.connect(lambda _i: self._read_figures())
+        self.period.currentIndexChanged.connect(lambda _i: self._read_figures())
+        self.start.dateChanged.connect(lambda _d: self._read_figures())
+        self.end.dateChanged.connect(lambda _d: self._read_figures())
         self.marking = QLineEdit("OFFICIAL")
         self.marking.setAccessibleName("Protective marking")
         self.sections: dict[str, QCheckBox] = {}
@@ -88,10 +93,14 @@ class BriefingDialog(QDialog):
         self.outline = QLabel()
         self.outline.setObjectName("outlinePreview")
         self.outline.setWordWrap(True)
+        self.figures = QLabel("Reading the ledger…")
+        self.figures.setObjectName("periodFigures")
+        self.figures.setWordWrap(True)
         form = QFormLayout()
         form.addRow("&Buyer", self.buyer)
         form.addRow("&Period", self.period)
         form.addRow("", self.dates)
+        form.addRow("In the period", self.figures)
         form.addRow("&Marking", self.marking)
         form.addRow("Sections", boxes)
         form.addRow("Outline", self.outline)
@@ -105,9 +114,37 @@ class BriefingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.path: str | None = None
-        self._cancel = threading.Event()
-        self._worker = Worker(self._done, self._failed, self)
+        self.op: QueryOp[str] | None = None
         self._preview()
+        ctx.buyers.when_ready(self._fill_buyers)
+        ctx.hub.changed.connect(self._changed)
+
+    def _fill_buyers(self, buyers: Buyers) -> None:
+        buyers.fill(self.buyer)
+        self._read_figures()
+
+    def _read_figures(self) -> None:
+        """How many purchases and how much spend the chosen period holds for the buyer."""
+        buyer = self.buyer.currentData()
+        if not buyer:
+            return
+        start, end = self.chosen_period()
+        ledger, f = self.ledger, LedgerFilter(buyer=buyer, start=start, end=end)
+        QueryOp(
+            self, lambda: ledger.summary(f), kind="figures", doing="reading the ledger"
+        ).success(self._show_figures).failure(
+            lambda exc: self.figures.setText(str(exc))
+        ).run_in_background()
+
+    def _show_figures(self, page: LedgerPage) -> None:
+        self.figures.setText(
+            f"{page.total:,} purchase{'s' if page.total != 1 else ''}, "
+            f"spend {format_gbp(page.spend)}, savings {format_gbp(page.savings)}"
+        )
+
+    def _changed(self, change: Change) -> None:
+        if isinstance(change, LedgerChanged) and change.touches_buyer(self.buyer.currentData()):
+            self._read_figures()
 
     def chosen_period(self) -> tuple[date, date]:
         year = self.period.currentData()
@@ -137,25 +174,17 @@ class BriefingDialog(QDialog):
             self.marking.text(),
             self.chosen_sections(),
         )
-        self._cancel.clear()
-        self.progress = QProgressDialog(
-            "Gathering the figures and writing the PDF…", "Cancel", 0, 0, self
-        )
-        self.progress.setWindowTitle("Export briefing")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(200)
-        self.progress.canceled.connect(self._cancel.set)
         target = Path(path)
         partial = target.with_name(target.name + ".part")
-        cancelled = self._cancel.is_set
-        today = self.today
+        today, briefings = self.today, self.briefings
 
-        def build() -> str:
+        def build(progress: OpProgress) -> str:
             try:
-                data = self.briefings.build(
+                data = briefings.build(
                     buyer, start, end, marking=marking, today=today, sections=sections
                 )
-                render_briefing(data, str(partial), cancelled)
+                progress.check()
+                render_briefing(data, str(partial), lambda: progress.cancelled)
                 partial.replace(target)
                 return str(target)
             except BuildCancelled:
@@ -163,10 +192,15 @@ class BriefingDialog(QDialog):
             finally:
                 partial.unlink(missing_ok=True)
 
-        self._worker.submit(build)
+        self.op = (
+            QueryOp(self, build, kind="briefing", doing="export briefing", takes_progress=True)
+            .with_progress("Gathering the figures and writing the PDF…", cancellable=True)
+            .success(self._done)
+            .failure(self._failed)
+        )
+        self.op.run_in_background()
 
     def _done(self, written: str) -> None:
-        self.progress.close()
         if not written:
             return  # cancelled: nothing was left behind
         if self._open_when_done:
@@ -175,6 +209,5 @@ class BriefingDialog(QDialog):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(written))
         self.accept()
 
-    def _failed(self, message: str) -> None:
-        self.progress.close()
-        QMessageBox.warning(self, "Export briefing", message[:1].upper() + message[1:])
+    def _failed(self, exc: BaseException) -> None:
+        show_failure(self, exc, "export briefing")

@@ -1,4 +1,8 @@
-"""Compare products side by side, compare routes for one, and pool demand across forces."""
+"""Compare products side by side, compare routes for one, and pool demand across forces.
+
+The figures are read in one query op whenever an input changes; the newest
+inputs' answer is the one shown.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +37,11 @@ from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.pooling import PoolOutcome
 from catalogue_app.reports import comparison as report
 from catalogue_app.reports.document import PageFurniture
-from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.compare import CompareService, ProductComparison
+from catalogue_app.services.changes import CatalogueChanged, Change, LedgerChanged
+from catalogue_app.services.compare import ProductComparison, RouteOption
+from catalogue_app.ui.context import Buyers, UiContext
+from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.ops import QueryOp, latest_query_running
 from catalogue_app.ui.products_model import display
 
 DIFFERENT = QBrush(QColor("#fff4d6"))
@@ -58,16 +65,16 @@ class CompareDialog(QDialog):
 
     def __init__(
         self,
-        compare: CompareService,
-        catalogue: CatalogueService,
+        ctx: UiContext,
         codes: list[str],
         parent: QWidget | None = None,
         record_joint: Callable[[str, str, int, tuple[str, str], str], object] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.compare, self.catalogue = compare, catalogue
+        self.compare = ctx.compare
         self.codes = list(dict.fromkeys(codes))[:6]
         self.rows: list[ProductComparison] = []
+        self.routes: list[RouteOption] = []
         self.outcome: PoolOutcome | None = None
         self._record_joint = record_joint
         self.setWindowTitle("Compare products and routes")
@@ -86,12 +93,7 @@ class CompareDialog(QDialog):
         self.buyer = QComboBox()
         self.buyer.setAccessibleName("Buyer")
         self.buyer.addItem("No buyer", None)
-        for c in catalogue.list_collaborations():
-            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
         self.force_names: dict[str, str] = {}
-        for f in catalogue.list_forces():
-            self.buyer.addItem(f.name, f.code)
-            self.force_names[f.code] = f.name
         buyer_label = QLabel("&Buyer")
         buyer_label.setBuddy(self.buyer)
         top.addWidget(buyer_label)
@@ -131,8 +133,6 @@ class CompareDialog(QDialog):
         self.pool_product.setAccessibleName("Product to pool")
         self.pool_buyers = QComboBox()
         self.pool_buyers.setAccessibleName("Forces to pool")
-        for c in catalogue.list_collaborations():
-            self.pool_buyers.addItem(c.name, c.code)
         self.pool_custom = QLineEdit()
         self.pool_custom.setPlaceholderText("or force codes: norfolk,suffolk")
         self.pool_custom.setAccessibleName("Forces to pool, as codes")
@@ -192,7 +192,8 @@ class CompareDialog(QDialog):
         ):
             signal.connect(lambda *_: self._reset_pool())
         self._fill_product_choices()
-        self.recompute()
+        ctx.buyers.when_ready(self._fill_buyers)
+        ctx.hub.changed.connect(self._changed)
 
     # -- data ---------------------------------------------------------------------------
     def _fill_product_choices(self) -> None:
@@ -203,33 +204,71 @@ class CompareDialog(QDialog):
                 combo.addItem(code, code)
             combo.blockSignals(False)
 
-    def recompute(self) -> None:
-        self.error.clear()
-        quantity = self.quantity.value()
-        try:
-            self.rows = (
-                self.compare.compare(self.codes, quantity, buyer=self.buyer.currentData())
-                if len(self.codes) >= 2
-                else []
-            )
-            self._show_products()
-            code = self.route_product.currentData()
-            self.routes = self.compare.routes(code, quantity) if code else []
-            self._show_routes()
-            self._pool()
-        except CatalogueError as exc:
-            self.error.setText(str(exc)[:1].upper() + str(exc)[1:])
+    def _fill_buyers(self, buyers: Buyers) -> None:
+        buyers.fill(self.buyer, ("No buyer", None))
+        self.force_names = buyers.force_names
+        self.pool_buyers.blockSignals(True)
+        self.pool_buyers.clear()
+        for c in buyers.collaborations:
+            self.pool_buyers.addItem(c.name, c.code)
+        self.pool_buyers.blockSignals(False)
+        self.recompute()
 
-    def _pool(self) -> None:
-        product = self.pool_product.currentData()
+    def settled(self) -> bool:
+        """No recomputation is waiting or running."""
+        return not (self._timer.isActive() or latest_query_running(self, "compare"))
+
+    def _pool_buyers(self) -> tuple[list[str], bool]:
         custom = [c.strip() for c in self.pool_custom.text().split(",") if c.strip()]
-        buyers = custom or ([self.pool_buyers.currentData()] if self.pool_buyers.count() else [])
+        chosen = [self.pool_buyers.currentData()] if self.pool_buyers.count() else []
+        return custom or chosen, bool(custom)
+
+    def recompute(self) -> None:
+        """Read the comparison, the routes and the pool for the inputs shown, in a query op."""
+        self._timer.stop()
+        compare, codes, quantity = self.compare, list(self.codes), self.quantity.value()
+        buyer, route_code = self.buyer.currentData(), self.route_product.currentData()
+        product, (buyers, custom) = self.pool_product.currentData(), self._pool_buyers()
+        quantities = self.pool_quantities
         # only a collaboration can record one joint purchase; a list of forces cannot
         self.record_button.setEnabled(self._record_joint is not None and not custom)
-        if not product or not buyers:
-            return
-        self.outcome = self.compare.pool(product, buyers, self.pool_quantities)
-        self._show_pool()
+
+        def read() -> tuple[list[ProductComparison], list[RouteOption], PoolOutcome | None]:
+            rows = compare.compare(codes, quantity, buyer=buyer) if len(codes) >= 2 else []
+            routes = compare.routes(route_code, quantity) if route_code else []
+            outcome = compare.pool(product, buyers, quantities) if product and buyers else None
+            return rows, routes, outcome
+
+        QueryOp(self, read, kind="compare", doing="comparing products").success(
+            self._computed
+        ).failure(self._failed).run_in_background()
+
+    def _computed(
+        self, result: tuple[list[ProductComparison], list[RouteOption], PoolOutcome | None]
+    ) -> None:
+        self.error.clear()
+        self.rows, self.routes, outcome = result
+        self._show_products()
+        self._show_routes()
+        if outcome is not None:
+            self.outcome = outcome
+            self._show_pool()
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, CatalogueError):
+            self.error.setText(str(exc)[:1].upper() + str(exc)[1:])
+        else:
+            show_failure(self, exc, "comparing products")
+
+    def _changed(self, change: Change) -> None:
+        if isinstance(change, LedgerChanged):
+            touched = change.touches_buyer(self.buyer.currentData())  # what it last paid
+        elif isinstance(change, CatalogueChanged):
+            touched = any(change.touches_product(code) for code in self.codes)
+        else:
+            touched = False
+        if touched:
+            self.recompute()
 
     def _reset_pool(self) -> None:
         self.pool_quantities = None  # back to one per officer for the new choice
@@ -250,10 +289,7 @@ class CompareDialog(QDialog):
         quantities[item.row()] = int(text)
         self.pool_quantities = quantities
         self.error.clear()
-        try:
-            self._pool()
-        except CatalogueError as exc:
-            self.error.setText(str(exc))
+        self.recompute()
 
     # -- showing ------------------------------------------------------------------------
     def _show_products(self) -> None:
@@ -423,10 +459,7 @@ class CompareDialog(QDialog):
             return
         outcome = self.outcome
         buyer = self.pool_buyers.currentData()
-        route = (
-            tuple(outcome.pooled.route.split(" lot "))
-            if " lot " in outcome.pooled.route
-            else ("", "")
-        )
+        pooled = outcome.pooled.route
+        route = (pooled.framework or "", pooled.lot or "")
         split = "custom:" + ",".join(f"{m.member}={m.pooled_share:.2f}" for m in outcome.members)
         self._record_joint(buyer, self.pool_product.currentData(), outcome.quantity, route, split)

@@ -1,10 +1,14 @@
-"""The main window: a sidebar of views and saved searches, menus, status bar."""
+"""The main window: a sidebar of views and saved searches, menus, status bar.
+
+Nothing here reads or writes the database: views read in query ops, and the
+purchase actions are the command ops of :mod:`catalogue_app.ui.operations.purchases`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -24,17 +27,26 @@ from PySide6.QtWidgets import (
 )
 
 from catalogue_app import APP_NAME, __version__
-from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.services.briefing import BriefingService
-from catalogue_app.services.compare import CompareService
 from catalogue_app.services.database import Database
-from catalogue_app.services.purchases import ImportRejected, ImportReport, PurchaseService
+from catalogue_app.services.ledger import (
+    ImportRejected,
+    ImportReport,
+    RecordedPurchase,
+    StoredPurchase,
+)
 from catalogue_app.ui.briefing_dialog import BriefingDialog
 from catalogue_app.ui.compare_dialog import CompareDialog
+from catalogue_app.ui.context import UiContext
+from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.operations import purchases as purchase_ops
+from catalogue_app.ui.operations.purchases import Edited
+from catalogue_app.ui.ops import ChangeHub, CommandOp, QueryOp
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchasesView
 from catalogue_app.ui.resources import app_icon
+from catalogue_app.ui.settings import WINDOW_GEOMETRY, WINDOW_SPLITTER, WINDOW_VIEW, Settings
 from catalogue_app.ui.undo import EditCommand, RecordCommand, VoidCommand
 from catalogue_app.ui.views import (
     CatalogueView,
@@ -44,29 +56,29 @@ from catalogue_app.ui.views import (
     suppliers_view,
 )
 from catalogue_app.ui.widgets import SavedSearches
-from catalogue_app.ui.workers import Worker
 
 
 class MainWindow(QMainWindow):
     def __init__(self, db: Database, settings: QSettings | None = None) -> None:
         super().__init__()
         self._db = db
-        self._settings = settings or QSettings()
+        self._settings = Settings(settings)
+        self.hub = ChangeHub(self)
+        self.ctx = UiContext(db, self.hub)
         self.saved = SavedSearches(self._settings)
         self.setWindowTitle(f"{APP_NAME} — {db.description}")
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
-        self.products = ProductsView(db, self._settings)
-        self.purchases = PurchasesView(db, self._settings)
+        self.products = ProductsView(self.ctx, self._settings)
+        self.purchases = PurchasesView(self.ctx, self._settings)
         self.views: list[CatalogueView] = [
             self.products,
-            frameworks_view(db, self._settings),
-            suppliers_view(db, self._settings),
-            buyers_view(db, self._settings),
+            frameworks_view(self.ctx, self._settings),
+            suppliers_view(self.ctx, self._settings),
+            buyers_view(self.ctx, self._settings),
             self.purchases,
         ]
-        self.purchase_service = PurchaseService(db)
         self.comparison: list[str] = []  # product codes chosen for comparison
         self.undo_stack = QUndoStack(self)
         self.purchases.edit_requested.connect(self.edit_purchase)
@@ -141,11 +153,11 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.import_action = QAction("&Import purchases…", self)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.triggered.connect(self.import_purchases)
+        self.import_action.triggered.connect(lambda: self.import_purchases())
         file_menu.addAction(self.import_action)
         self.export_action = QAction("&Export purchases shown…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-        self.export_action.triggered.connect(self.export_purchases)
+        self.export_action.triggered.connect(lambda: self.export_purchases())
         file_menu.addAction(self.export_action)
         self.briefing_action = QAction("Export &briefing…", self)
         self.briefing_action.setShortcut(QKeySequence("Ctrl+B"))
@@ -266,11 +278,10 @@ class MainWindow(QMainWindow):
         self.products.search_box.selectAll()
 
     def refresh(self) -> None:
-        try:
-            for view in self.views:
-                view.refresh()
-        except CatalogueError as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc))
+        """Read everything the views show again (each in its own query op)."""
+        self.ctx.buyers.reload()
+        for view in self.views:
+            view.refresh()
         self.count_label.setText(self.current_view().status_text())
 
     def copy_selection(self) -> None:
@@ -329,25 +340,12 @@ class MainWindow(QMainWindow):
         self.saved.delete(name)
         self._refresh_saved()
 
-    # purchases
-    def _actor(self) -> str:
-        import getpass
-
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return "unknown"
-
-    def _ledger_changed(self, error: str | None = None) -> None:
-        if error:
-            QMessageBox.warning(self, APP_NAME, error)
-        self.purchases.refresh()
-
+    # purchases: dialogs here, the work in catalogue_app.ui.operations.purchases
     def _dialog(self, **kwargs):  # type: ignore[no-untyped-def]
-        return PurchaseDialog(self.purchase_service, self.products.catalogue, self, **kwargs)
+        return PurchaseDialog(self.ctx, self, **kwargs)
 
     def _record_selected_product(self) -> None:
-        row = self.products.model.row_at(self.products.table.currentIndex().row())
+        row = self.products.model.cached_row(self.products.table.currentIndex().row())
         self.record_purchase(row.code if row else "")
 
     def record_purchase(
@@ -357,92 +355,72 @@ class MainWindow(QMainWindow):
         quantity: int = 1,
         route: tuple[str, str] | None = None,
         split: str = "",
-    ) -> str | None:
+    ) -> CommandOp[RecordedPurchase] | None:
+        """Ask for the purchase, then record it off the GUI thread; returns the running op."""
         dialog = self._dialog(
             product=product, buyer=buyer, quantity=quantity, route=route, split=split
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        try:
-            recorded = self.purchase_service.record(
-                dialog.draft(), self._actor(), allow_duplicate_reference=True
-            )
-        except CatalogueError as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc))
-            return None
-        self.undo_stack.push(
-            RecordCommand(
-                recorded.id,
-                recorded.order_reference,
-                self.purchase_service,
-                self._actor(),
-                self._ledger_changed,
-            )
-        )
-        self._ledger_changed()
+        op = purchase_ops.record_purchase(self, self.ctx, dialog.draft()).success(self._recorded)
+        op.run_in_background()
+        return op
+
+    def _recorded(self, recorded: RecordedPurchase) -> None:
+        self.undo_stack.push(RecordCommand(self, self.ctx, recorded.id, recorded.order_reference))
         self.statusBar().showMessage(
             f"Recorded {recorded.order_reference}: {format_gbp(recorded.total)}", 6000
         )
-        return recorded.id
 
     def edit_purchase(self, purchase_id: str | None) -> None:
+        """Read the purchase as it is now, then open it for editing."""
         if not purchase_id:
             return
-        try:
-            stored = self.purchase_service.get(purchase_id)
-        except CatalogueError as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc))
-            return
-        if stored.status != "active":
+        purchases = self.ctx.purchases
+        QueryOp(
+            self, lambda: purchases.get(purchase_id), kind="edit", doing="opening the purchase"
+        ).success(self._open_for_edit).run_in_background()
+
+    def _open_for_edit(self, stored: StoredPurchase) -> None:
+        if stored.status != PurchaseStatus.ACTIVE:
             QMessageBox.information(self, APP_NAME, "A void purchase cannot be edited.")
             return
-        dialog = self._dialog(stored=stored)
-        while dialog.exec() == QDialog.DialogCode.Accepted:
-            try:
-                self.purchase_service.edit(
-                    purchase_id,
-                    dialog.draft(),
-                    self._actor(),
-                    expected_revision=stored.revision,
-                )
-            except CatalogueError as exc:
-                # e.g. someone else saved first: say so, keep the officer's input
-                QMessageBox.warning(self, APP_NAME, str(exc))
-                continue
-            self.undo_stack.push(
-                EditCommand(
-                    purchase_id,
-                    stored.draft(),
-                    dialog.draft(),
-                    self.purchase_service,
-                    self._actor(),
-                    self._ledger_changed,
-                )
-            )
-            self._ledger_changed()
-            return
+        self._edit_with(self._dialog(stored=stored), stored)
 
-    def void_purchase(self, purchase_id: str | None) -> None:
-        if not purchase_id:
+    def _edit_with(self, dialog: PurchaseDialog, stored: StoredPurchase) -> None:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        after = dialog.draft()
+
+        def edited(result: Edited) -> None:
+            self.undo_stack.push(EditCommand(self, self.ctx, stored.id, stored.draft(), after))
+            self.statusBar().showMessage(f"Saved {result.after.order_reference}", 6000)
+
+        def refused(exc: BaseException) -> None:
+            # e.g. someone else saved first: say so, then give the officer's input back
+            box = show_failure(self, exc, "edit purchase")
+            box.finished.connect(lambda _r: self._edit_with(dialog, stored))
+
+        purchase_ops.edit_purchase(self, self.ctx, stored.id, after, stored.revision).success(
+            edited
+        ).failure(refused).run_in_background()
+
+    def void_purchase(self, purchase_id: str | None) -> CommandOp[StoredPurchase] | None:
+        if not purchase_id:
+            return None
         reason, ok = QInputDialog.getText(self, "Void purchase", "Why is it void?")
         if not ok:
-            return
-        try:
-            self.purchase_service.void(purchase_id, reason, self._actor())
-            reference = self.purchase_service.get(purchase_id).order_reference
-        except CatalogueError as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc))
-            return
-        self.undo_stack.push(
-            VoidCommand(
-                purchase_id, reference, self.purchase_service, self._actor(), self._ledger_changed
+            return None
+        op = purchase_ops.void_purchase(self, self.ctx, purchase_id, reason).success(
+            lambda stored: self.undo_stack.push(
+                VoidCommand(self, self.ctx, stored.id, stored.order_reference)
             )
         )
-        self._ledger_changed()
+        op.run_in_background()
+        return op
 
     def export_briefing(self) -> BriefingDialog:
-        dialog = BriefingDialog(BriefingService(self._db), self.products.catalogue, self)
+        dialog = BriefingDialog(self.ctx, self)
         dialog.show()
         self._briefing_dialog = dialog
         return dialog
@@ -452,7 +430,7 @@ class MainWindow(QMainWindow):
         table = self.products.table
         rows = table.selected_rows() or [table.currentIndex().row()]
         for row in rows:
-            product = self.products.model.row_at(row)
+            product = self.products.model.cached_row(row)
             if product and product.code not in self.comparison and len(self.comparison) < 6:
                 self.comparison.append(product.code)
         self.statusBar().showMessage(
@@ -468,8 +446,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, APP_NAME, "Choose products first (Ctrl+D).")
             return None
         dialog = CompareDialog(
-            CompareService(self._db),
-            self.products.catalogue,
+            self.ctx,
             self.comparison,
             self,
             record_joint=lambda buyer, product, quantity, route, split: self.record_purchase(
@@ -480,7 +457,7 @@ class MainWindow(QMainWindow):
         self._compare_dialog = dialog
         return dialog
 
-    def export_purchases(self, path: str | None = None) -> int:
+    def export_purchases(self, path: str | None = None) -> CommandOp[int] | None:
         """Write the purchases the Purchases view shows (its filters) to CSV or XLSX."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
@@ -490,60 +467,43 @@ class MainWindow(QMainWindow):
                 "Excel workbook (*.xlsx);;CSV, comma-separated (*.csv)",
             )
             if not path:
-                return 0
-        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
-        export = self.purchases.export
-        try:
-            records = export.records_for(self.purchases.current_filter())
-            export.write(records, path, fmt)
-        except CatalogueError as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc))
-            return 0
-        self.statusBar().showMessage(f"Exported {len(records):,} purchases to {path}", 6000)
-        return len(records)
+                return None
+        op = purchase_ops.export_purchases(
+            self, self.ctx, self.purchases.current_filter(), Path(path)
+        ).success(
+            lambda written: self.statusBar().showMessage(
+                f"Exported {written:,} purchases to {path}", 6000
+            )
+        )
+        op.run_in_background()
+        return op
 
-    def import_purchases(self, path: str | None = None) -> None:
+    def import_purchases(
+        self, path: str | None = None
+    ) -> CommandOp[ImportReport | ImportRejected] | None:
         """Import a CSV or XLSX file on a worker thread: all of it, or nothing."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
                 self, "Import purchases", "", "Spreadsheets (*.csv *.xlsx)"
             )
             if not path:
-                return
-        self._import_progress = QProgressDialog("Checking every row…", "", 0, 0, self)
-        self._import_progress.setWindowTitle("Importing purchases")
-        self._import_progress.setCancelButton(None)
-        self._import_progress.setMinimumDuration(300)
-        self._import_progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self._importer = Worker(self._imported, self._import_failed, self)
-        actor = self._actor()
-
-        def run() -> ImportReport | ImportRejected:
-            try:
-                return self.purchase_service.import_file(Path(path), actor)
-            except ImportRejected as rejected:
-                return rejected  # shown with every bad row, not as a one-line error
-
-        self._importer.submit(run)
+                return None
+        op = purchase_ops.import_purchases(self, self.ctx, Path(path)).success(self._imported)
+        op.run_in_background()
+        return op
 
     def _imported(self, report: ImportReport | ImportRejected) -> None:
-        self._import_progress.close()
         if isinstance(report, ImportRejected):
             box = QMessageBox(QMessageBox.Icon.Warning, "Import refused", str(report), parent=self)
             box.setDetailedText(report.report())
             box.exec()
             return
-        self._ledger_changed()
         QMessageBox.information(
             self,
             "Import finished",
             f"Imported {report.imported:,} of {report.rows:,} rows from {report.source}; "
             f"{report.already_present:,} were already in the ledger.",
         )
-
-    def _import_failed(self, message: str) -> None:
-        self._import_progress.close()
-        QMessageBox.warning(self, "Import refused", message)
 
     def about_text(self) -> str:
         return (
@@ -559,25 +519,21 @@ class MainWindow(QMainWindow):
 
     # -- window state -------------------------------------------------------------
     def _restore_state(self) -> None:
-        geometry = self._settings.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray | bytes) and geometry:
+        geometry = self._settings.get(WINDOW_GEOMETRY)
+        if not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 860)
-        splitter = self._settings.value("mainWindow/splitter")
-        if isinstance(splitter, QByteArray | bytes) and splitter:
+        splitter = self._settings.get(WINDOW_SPLITTER)
+        if not splitter.isEmpty():
             self.main_splitter.restoreState(splitter)
-        last = self._settings.value("mainWindow/view", 0)
-        try:
-            index = int(last)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            index = 0
+        index = self._settings.get(WINDOW_VIEW)
         self.show_view(index if 0 <= index < len(self.views) else 0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._settings.setValue("mainWindow/geometry", self.saveGeometry())
-        self._settings.setValue("mainWindow/splitter", self.main_splitter.saveState())
-        self._settings.setValue("mainWindow/view", self.stack.currentIndex())
+        self._settings.set(WINDOW_GEOMETRY, self.saveGeometry())
+        self._settings.set(WINDOW_SPLITTER, self.main_splitter.saveState())
+        self._settings.set(WINDOW_VIEW, self.stack.currentIndex())
         for view in self.views:
             view.save_state()
         self._settings.sync()

@@ -10,11 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.dto import ProductRow
+from catalogue_app.ui.ops import ChangeHub, QueryOp
 
 PAGE_SIZE = 200
 CACHED_PAGES = 40  # at most 8,000 rows held in memory
@@ -82,6 +83,19 @@ class PagedRows(Generic[T]):
     def cached_pages(self) -> list[int]:
         return list(self._pages)
 
+    def cached(self, row: int) -> T | None:
+        """The row if its page is held; never fetches."""
+        if not 0 <= row < self.total:
+            return None
+        rows = self._pages.get(row // PAGE_SIZE)
+        offset = row % PAGE_SIZE
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def store(self, number: int, rows: list[T]) -> None:
+        self._pages[number] = rows
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+
     def at(self, row: int) -> T | None:
         if not 0 <= row < self.total:
             return None
@@ -98,15 +112,97 @@ class PagedRows(Generic[T]):
         return rows[offset] if offset < len(rows) else None
 
 
-class ProductTableModel(QAbstractTableModel):
-    """All products matching a query; only the pages in view are fetched."""
+class PageLoader(Generic[T]):
+    """Fetches the pages a table is looking at off the GUI thread.
 
-    def __init__(self, service: CatalogueService, parent: Any = None) -> None:
+    A row whose page is not held shows blank until the page arrives; then the
+    model repaints those rows. While a command writes (the hub is busy) no page
+    is fetched, so a table never mixes rows from before and after the change.
+    """
+
+    def __init__(
+        self,
+        model: QAbstractTableModel,
+        rows: PagedRows[T],
+        fetch: Callable[[int, int], list[T]],
+        hub: ChangeHub,
+    ) -> None:
+        self._model, self._rows, self._fetch, self._hub = model, rows, fetch, hub
+        self._requested: set[int] = set()
+        self._generation = 0
+        hub.busy_changed.connect(self._busy_changed)
+
+    def reset(self) -> None:
+        """A new result: pages asked for the old one are dropped when they arrive."""
+        self._generation += 1
+        self._requested.clear()
+
+    def row(self, row: int) -> T | None:
+        found = self._rows.cached(row)
+        if found is None and 0 <= row < self._rows.total:
+            self._request(row // PAGE_SIZE)
+        return found
+
+    def _request(self, number: int) -> None:
+        if number in self._requested or self._hub.busy:
+            return
+        self._requested.add(number)
+        generation, fetch = self._generation, self._fetch
+        QueryOp(
+            self._model,
+            lambda: fetch(number * PAGE_SIZE, PAGE_SIZE),
+            kind=f"page-{number}",
+            doing="reading more rows",
+        ).success(lambda rows: self._arrived(generation, number, rows)).run_in_background()
+
+    def _arrived(self, generation: int, number: int, rows: list[T]) -> None:
+        if generation != self._generation:
+            return
+        self._rows.store(number, rows)
+        self._requested.discard(number)
+        first = number * PAGE_SIZE
+        last = min(first + len(rows), self._rows.total) - 1
+        if last >= first:
+            columns = self._model.columnCount() - 1
+            self._model.dataChanged.emit(
+                self._model.index(first, 0), self._model.index(last, columns)
+            )
+
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy and self._rows.total:
+            self._model.dataChanged.emit(
+                self._model.index(0, 0),
+                self._model.index(self._rows.total - 1, self._model.columnCount() - 1),
+            )
+
+
+class ProductTableModel(QAbstractTableModel):
+    """All products matching a query; only the pages in view are fetched.
+
+    Standalone it reads synchronously (scripts, model tests). In a window it is
+    given the hub: results then arrive through :meth:`show` from a query op,
+    and pages scrolled to are fetched off the GUI thread.
+    """
+
+    sort_requested = Signal()  # in a window: search again in ``sort_order``
+
+    def __init__(
+        self,
+        service: CatalogueService,
+        parent: Any = None,
+        *,
+        hub: ChangeHub | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._query = ProductQuery()
+        self.sort_order: tuple[str, bool] = (self._query.sort, self._query.descending)
         self._rows: PagedRows[ProductRow] = PagedRows(self._fetch)
-        self.reload()
+        self._loader: PageLoader[ProductRow] | None = None
+        if hub is None:
+            self.reload()
+        else:
+            self._loader = PageLoader(self, self._rows, self._fetch_for(self._query), hub)
 
     @property
     def query(self) -> ProductQuery:
@@ -125,15 +221,45 @@ class ProductTableModel(QAbstractTableModel):
     def _fetch(self, offset: int, limit: int) -> list[ProductRow]:
         return list(self._service.search_products(self._query, limit=limit, offset=offset).rows)
 
-    def reload(self) -> None:
-        """Count the matches and fetch the first page, in one reset."""
-        page = self._service.search_products(self._query, limit=PAGE_SIZE)
+    def _fetch_for(self, query: ProductQuery) -> Callable[[int, int], list[ProductRow]]:
+        service = self._service
+
+        def fetch(offset: int, limit: int) -> list[ProductRow]:
+            return list(service.search_products(query, limit=limit, offset=offset).rows)
+
+        return fetch
+
+    def first_page(self, query: ProductQuery) -> tuple[ProductQuery, int, list[ProductRow]]:
+        """The count and first page for ``query`` (run it in a query op)."""
+        page = self._service.search_products(query, limit=PAGE_SIZE)
+        return query, page.total, list(page.rows)
+
+    def show(self, result: tuple[ProductQuery, int, list[ProductRow]]) -> None:
+        """Show what :meth:`first_page` found, in one reset."""
+        query, total, rows = result
         self.beginResetModel()
-        self._rows.reset(page.total, list(page.rows))
+        self._query = query
+        self.sort_order = (query.sort, query.descending)
+        self._rows.reset(total, rows)
+        if self._loader is not None:
+            self._loader.reset()
+            self._loader._fetch = self._fetch_for(query)
         self.endResetModel()
 
+    def reload(self) -> None:
+        """Count the matches and fetch the first page, in one reset."""
+        self.show(self.first_page(self._query))
+
     def row_at(self, row: int) -> ProductRow | None:
+        """The row, read now if its page is not held (scripts and tests)."""
         return self._rows.at(row)
+
+    def cached_row(self, row: int) -> ProductRow | None:
+        """The row if it has arrived; never reads the database."""
+        return self._rows.cached(row)
+
+    def _display_row(self, row: int) -> ProductRow | None:
+        return self._rows.at(row) if self._loader is None else self._loader.row(row)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else self._rows.total
@@ -150,7 +276,7 @@ class ProductTableModel(QAbstractTableModel):
             Qt.ItemDataRole.TextAlignmentRole,
         ):
             return None
-        row = self.row_at(index.row())
+        row = self._display_row(index.row())
         if row is None:
             return None
         key = PRODUCT_COLUMNS[index.column()].key
@@ -178,7 +304,11 @@ class ProductTableModel(QAbstractTableModel):
         else:
             key = PRODUCT_COLUMNS[column].key
             descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(self._query.with_changes(sort=key, descending=descending))
+        if self._loader is None:
+            self.set_query(self._query.with_changes(sort=key, descending=descending))
+        elif (key, descending) != self.sort_order:
+            self.sort_order = (key, descending)
+            self.sort_requested.emit()
 
 
 class ListTableModel(QAbstractTableModel):
@@ -201,7 +331,13 @@ class ListTableModel(QAbstractTableModel):
             self.reload()
 
     def reload(self) -> None:
-        rows = list(self._load())
+        self.set_rows(list(self._load()))
+
+    def load(self) -> list[Any]:
+        """Read the rows (run it in a query op, then :meth:`set_rows`)."""
+        return list(self._load())
+
+    def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._rows = rows
         self.loaded = True

@@ -1,12 +1,16 @@
-"""The Record purchase dialog: proposes prices, validates as you type, previews the split."""
+"""The Record purchase dialog: proposes prices, validates as you type, previews the split.
+
+Every check reads the catalogue, so it runs in a query op: typing never waits
+for the database, and only the newest check's answer is shown.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -25,24 +28,86 @@ from PySide6.QtWidgets import (
 from catalogue_app.domain.errors import CatalogueError, ValidationError
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.purchases import (
+from catalogue_app.services.dto import ProductDetail
+from catalogue_app.services.ledger import (
+    DuplicateReferenceError,
     PurchaseDraft,
     PurchaseService,
     RecordedPurchase,
     StoredPurchase,
 )
+from catalogue_app.ui.context import Buyers, UiContext
+from catalogue_app.ui.ops import QueryOp, latest_query_running
 
 OFF_FRAMEWORK = ("", "", "Off-framework (at list price)")
 SPLITS = [("officers", "By officer numbers"), ("equal", "Equally"), ("custom", "Custom…")]
 
 
+@dataclass(frozen=True)
+class Check:
+    """What checking a draft found, on the worker: the proposed price and a preview or error."""
+
+    proposed_price: str
+    preview: RecordedPurchase | None = None
+    error_field: str | None = None
+    error: str = ""
+
+
+def check_draft(
+    purchases: PurchaseService,
+    draft: PurchaseDraft,
+    today: date,
+    *,
+    fill_price: bool,
+    duplicates_of: str | None = None,
+) -> Check:
+    """Preview ``draft``: the price the breaks give, then the purchase or its first broken rule.
+
+    With ``fill_price`` the proposed price stands in for the unit price. With
+    ``duplicates_of`` (the id being edited, or "") a reference the buyer already
+    used on another active purchase is an error too.
+    """
+    try:
+        proposed = (
+            f"{purchases.preview(replace(draft, unit_price=None), today=today).unit_price:.2f}"
+        )
+    except CatalogueError:
+        proposed = ""
+    if fill_price and proposed:
+        draft = replace(draft, unit_price=proposed)
+    try:
+        preview = purchases.preview(draft, today=today)
+        reference = draft.order_reference.strip()
+        if duplicates_of is not None and purchases.duplicate_reference(
+            draft.buyer, reference, duplicates_of
+        ):
+            raise DuplicateReferenceError(reference, draft.buyer)
+    except ValidationError as exc:
+        return Check(proposed, error_field=exc.field, error=str(exc))
+    except CatalogueError as exc:
+        return Check(proposed, error=str(exc))
+    return Check(proposed, preview)
+
+
+def product_routes(
+    catalogue: CatalogueService, purchases: PurchaseService, code: str, day: date
+) -> tuple[str, ProductDetail | None, list[tuple[str, str, str]]]:
+    """The product with ``code`` and the lots offering it on ``day`` (none if no such product)."""
+    try:
+        detail = catalogue.get_product(code) if code else None
+    except CatalogueError:
+        detail = None
+    return code, detail, purchases.routes(code, day) if detail else []
+
+
 class PurchaseDialog(QDialog):
     """Record a new purchase, or edit one (``stored`` given): returns a draft on accept."""
 
+    checked = Signal(bool)  # a check finished: whether the form is valid
+
     def __init__(
         self,
-        purchases: PurchaseService,
-        catalogue: CatalogueService,
+        ctx: UiContext,
         parent: QWidget | None = None,
         *,
         product: str = "",
@@ -54,23 +119,17 @@ class PurchaseDialog(QDialog):
         today: date | None = None,
     ) -> None:
         super().__init__(parent)
-        self.purchases, self.catalogue = purchases, catalogue
+        self.purchases, self.catalogue = ctx.purchases, ctx.catalogue
         self.stored = stored
         self.today = today or date.today()
         self.preview: RecordedPurchase | None = None
-        self.confirmed_duplicate = False
         self.setWindowTitle("Edit purchase" if stored else "Record purchase")
         self.setMinimumWidth(620)
 
         self.buyer = QComboBox()
         self.buyer.setAccessibleName("Buyer")
         self.buyer.addItem("Choose a force or collaboration…", "")
-        collaborations = catalogue.list_collaborations()
-        for c in collaborations:
-            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
-        for f in catalogue.list_forces():
-            self.buyer.addItem(f.name, f.code)
-        self._members = {c.code: c.members for c in collaborations}
+        self._members: dict[str, list[str]] = {}
         self.product = QLineEdit(product)
         self.product.setAccessibleName("Product code")
         self.product.setPlaceholderText("Product code, e.g. ATHENA")
@@ -158,8 +217,8 @@ class PurchaseDialog(QDialog):
             signal.connect(lambda *_: self._timer.start())
         self.product.textChanged.connect(lambda *_: self._product_changed())
         self.order_date.dateChanged.connect(lambda *_: self._product_changed())
-        if buyer:
-            self.buyer.setCurrentIndex(max(0, self.buyer.findData(buyer)))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self._chosen_buyer = stored.buyer if stored is not None else buyer
         self.quantity.setValue(quantity)
         self._stored_route = route  # a route chosen elsewhere (the pooling result)
         if split:  # e.g. the pooled shares: custom:essex=1354900.00,…
@@ -168,11 +227,26 @@ class PurchaseDialog(QDialog):
         if stored is not None:
             self._load(stored)
         self._product_changed()
-        self.validate()
+        ctx.buyers.when_ready(self._fill_buyers)
 
     # -- filling in -------------------------------------------------------------------
+    def _fill_buyers(self, buyers: Buyers) -> None:
+        buyers.fill(self.buyer, ("Choose a force or collaboration…", ""))
+        self._members = buyers.members
+        if self._chosen_buyer:
+            self.buyer.setCurrentIndex(max(0, self.buyer.findData(self._chosen_buyer)))
+        self.validate()
+
+    def settled(self) -> bool:
+        """No check is waiting or running: what the dialog shows is the answer for its fields."""
+        return not (
+            self._timer.isActive()
+            or latest_query_running(self, "product")
+            or latest_query_running(self, "check")
+            or latest_query_running(self, "save")
+        )
+
     def _load(self, stored: StoredPurchase) -> None:
-        self.buyer.setCurrentIndex(max(0, self.buyer.findData(stored.buyer)))
         self.product.setText(stored.product)
         self.order_date.setDate(QDate(stored.order_date))
         self.quantity.setValue(stored.quantity)
@@ -186,7 +260,20 @@ class PurchaseDialog(QDialog):
         self._stored_route = (stored.framework or "", stored.lot or "")
 
     def _product_changed(self) -> None:
+        """Read the product and its routes for the order date, off the GUI thread."""
         code = self.product.text().strip().upper()
+        catalogue, purchases, day = self.catalogue, self.purchases, self._day()
+        QueryOp(
+            self,
+            lambda: product_routes(catalogue, purchases, code, day),
+            kind="product",
+            doing=f"reading product {code}",
+        ).success(self._show_product).run_in_background()
+
+    def _show_product(
+        self, result: tuple[str, ProductDetail | None, list[tuple[str, str, str]]]
+    ) -> None:
+        code, detail, routes = result
         # keep the officer's route while the product stays the same; else the first lot
         same_product = code == getattr(self, "_routes_for", None)
         current = self.route.currentData() if same_product else None
@@ -197,16 +284,11 @@ class PurchaseDialog(QDialog):
         self._routes_for = code
         self.route.blockSignals(True)
         self.route.clear()
-        try:
-            detail = self.catalogue.get_product(code) if code else None
-        except CatalogueError:
-            detail = None
         self.product_name.setText(
             f"{detail.name} — {detail.supplier}"
             if detail
             else ("No product has this code." if code else "")
         )
-        routes = self.purchases.routes(code, self._day()) if detail else []
         for framework, lot, label in routes:
             self.route.addItem(label, (framework, lot))
         self.route.addItem(OFF_FRAMEWORK[2], ("", ""))
@@ -243,7 +325,7 @@ class PurchaseDialog(QDialog):
         )
 
     # -- validation ---------------------------------------------------------------------
-    def validate(self) -> bool:
+    def _show_split_fields(self) -> None:
         is_collaboration = self.buyer.currentData() in self._members
         self.split.setVisible(is_collaboration)
         self.custom_split.setVisible(is_collaboration and self.split.currentData() == "custom")
@@ -251,26 +333,43 @@ class PurchaseDialog(QDialog):
         if isinstance(layout, QFormLayout):
             layout.setRowVisible(self.split, is_collaboration)
             layout.setRowVisible(self.custom_split, self.custom_split.isVisible())
-        draft = self.draft()
-        # the proposed price: what the breaks give, unless the officer typed another
-        try:
-            proposed = self.purchases.preview(replace(draft, unit_price=None), today=self.today)
-            self._proposed_price = f"{proposed.unit_price:.2f}"
-        except CatalogueError:
-            self._proposed_price = ""
-        if not self.unit_price.isModified() and self._proposed_price and self.stored is None:
-            self.unit_price.setText(self._proposed_price)
-            draft = self.draft()
-        try:
-            self.preview = self.purchases.preview(draft, today=self.today)
-        except ValidationError as exc:
-            return self._invalid(exc.field, str(exc))
-        except CatalogueError as exc:
-            return self._invalid(None, str(exc))
-        self._show_preview(self.preview)
-        return True
 
-    def _invalid(self, field: str | None, message: str) -> bool:
+    def _fills_price(self) -> bool:
+        """The proposed price stands in until the officer types one (never when editing)."""
+        return not self.unit_price.isModified() and self.stored is None
+
+    def validate(self) -> None:
+        """Check the form in a query op; the answer arrives as :attr:`checked`."""
+        self._timer.stop()
+        self._show_split_fields()
+        self._start_check("check", duplicates=False)
+
+    def _start_check(self, kind: str, *, duplicates: bool) -> None:
+        purchases, draft, today = self.purchases, self.draft(), self.today
+        fill = self._fills_price()
+        exclude = (self.stored.id if self.stored else "") if duplicates else None
+        QueryOp(
+            self,
+            lambda: check_draft(purchases, draft, today, fill_price=fill, duplicates_of=exclude),
+            kind=kind,
+            doing="checking the purchase",
+        ).success(lambda found: self._checked(found, fill, saving=duplicates)).run_in_background()
+
+    def _checked(self, found: Check, filled: bool, *, saving: bool) -> None:
+        self._proposed_price = found.proposed_price
+        if filled and found.proposed_price and self._fills_price():
+            self.unit_price.setText(found.proposed_price)
+        if found.preview is None:
+            self._invalid(found.error_field, found.error)
+            self.checked.emit(False)
+            return
+        self.preview = found.preview
+        self._show_preview(found.preview)
+        self.checked.emit(True)
+        if saving:
+            self.accept()
+
+    def _invalid(self, field: str | None, message: str) -> None:
         self.preview = None
         widget = self._widget_for(field)
         self.error.setText(f"{message[:1].upper()}{message[1:]}")
@@ -279,7 +378,6 @@ class PurchaseDialog(QDialog):
         self.summary.clear()
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.unit_price_note.clear()
-        return False
 
     def _widget_for(self, field: str | None) -> Any:
         return {
@@ -306,7 +404,7 @@ class PurchaseDialog(QDialog):
         else:
             self.unit_price_note.setText(
                 "<span style='color:#5b6b7d'>From the price breaks</span>"
-                if p.route != "off-framework"
+                if not p.route.is_off_framework
                 else ""
             )
         saving = format_gbp(p.saving)
@@ -318,19 +416,6 @@ class PurchaseDialog(QDialog):
         self.summary.setText("<br>".join(lines))
 
     def _save(self) -> None:
-        if not self.validate():
-            return
-        draft = self.draft()
-        reference = draft.order_reference.strip()
-        exclude = self.stored.id if self.stored else ""
-        if self.purchases.duplicate_reference(draft.buyer, reference, exclude):
-            answer = QMessageBox.question(
-                self,
-                "Order reference already used",
-                f"{self.buyer.currentText()} already used order reference {reference}.\n"
-                "Record this purchase as well?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-            self.confirmed_duplicate = True
-        self.accept()
+        """Check once more, the order reference included, and close if all is well."""
+        self._timer.stop()
+        self._start_check("save", duplicates=True)

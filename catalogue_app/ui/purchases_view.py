@@ -7,7 +7,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,18 +20,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.services.browse import BrowseService
-from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.database import Database
+from catalogue_app.services.changes import Change, LedgerChanged
 from catalogue_app.services.ledger import (
+    AuditEntry,
     LedgerBrowser,
-    LedgerExport,
     LedgerFilter,
     LedgerLine,
+    LedgerPage,
 )
-from catalogue_app.ui.products_model import PAGE_SIZE, Column, PagedRows, display
+from catalogue_app.ui.context import Buyers, UiContext
+from catalogue_app.ui.ops import ChangeHub, QueryOp
+from catalogue_app.ui.products_model import PAGE_SIZE, Column, PagedRows, PageLoader, display
+from catalogue_app.ui.settings import Settings
 from catalogue_app.ui.views import CatalogueView
 from catalogue_app.ui.widgets import RecordTable
 
@@ -50,35 +51,63 @@ COLUMNS = [
 
 
 class PurchaseTableModel(QAbstractTableModel):
-    """Windowed like the products table: totals and pages come from SQL."""
+    """Windowed like the products table: totals and pages come from SQL.
 
-    def __init__(self, ledger: LedgerBrowser, parent: Any = None) -> None:
+    Standalone it reads synchronously; given the hub (in a window) results
+    arrive through :meth:`show` and pages are fetched off the GUI thread.
+    """
+
+    def __init__(
+        self, ledger: LedgerBrowser, parent: Any = None, *, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self._ledger = ledger
         self.filter = LedgerFilter()
         self._rows: PagedRows[LedgerLine] = PagedRows(
             lambda offset, limit: self._ledger.page(self.filter, limit, offset)
         )
+        self._loader: PageLoader[LedgerLine] | None = None
+        if hub is not None:
+            self._loader = PageLoader(self, self._rows, self._fetch_for(self.filter), hub)
         self.spend = self.savings = Decimal("0.00")
 
     @property
     def total(self) -> int:
         return self._rows.total
 
+    def _fetch_for(self, f: LedgerFilter) -> Any:
+        ledger = self._ledger
+        return lambda offset, limit: ledger.page(f, limit, offset)
+
     def set_filter(self, f: LedgerFilter) -> None:
         self.filter = f
         self.reload()
 
-    def reload(self) -> None:
-        summary = self._ledger.summary(self.filter)
-        first = self._ledger.page(self.filter, PAGE_SIZE)
+    def first_page(self, f: LedgerFilter) -> tuple[LedgerFilter, LedgerPage, list[LedgerLine]]:
+        """Totals and the first page under ``f`` (run it in a query op)."""
+        return f, self._ledger.summary(f), self._ledger.page(f, PAGE_SIZE)
+
+    def show(self, result: tuple[LedgerFilter, LedgerPage, list[LedgerLine]]) -> None:
+        f, summary, first = result
         self.beginResetModel()
+        self.filter = f
         self._rows.reset(summary.total, first)
         self.spend, self.savings = summary.spend, summary.savings
+        if self._loader is not None:
+            self._loader.reset()
+            self._loader._fetch = self._fetch_for(f)
         self.endResetModel()
 
+    def reload(self) -> None:
+        self.show(self.first_page(self.filter))
+
     def line_at(self, row: int) -> LedgerLine | None:
+        """The line, read now if its page is not held (scripts and tests)."""
         return self._rows.at(row)
+
+    def cached_line(self, row: int) -> LedgerLine | None:
+        """The line if it has arrived; never reads the database."""
+        return self._rows.cached(row)
 
     def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.total
@@ -95,7 +124,7 @@ class PurchaseTableModel(QAbstractTableModel):
             Qt.ItemDataRole.ToolTipRole,
         ):
             return None
-        line = self.line_at(index.row())
+        line = self._rows.at(index.row()) if self._loader is None else self._loader.row(index.row())
         if line is None:
             return None
         key = COLUMNS[index.column()].key
@@ -122,12 +151,12 @@ class PurchasesView(CatalogueView):
     edit_requested = Signal(str)  # purchase id
     void_requested = Signal(str)  # purchase id
 
-    def __init__(self, db: Database, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(settings, parent)
         self.setObjectName("purchasesView")
-        self.ledger = LedgerBrowser(db)
-        self.export = LedgerExport(db)
-        catalogue = CatalogueService(db)
+        self.ctx = ctx
+        self.ledger = ctx.ledger
+        self.export = ctx.export
 
         self.buyer = QComboBox()
         self.buyer.setAccessibleName("Buyer filter")
@@ -136,10 +165,6 @@ class PurchasesView(CatalogueView):
         )
         self.buyer.setMinimumContentsLength(14)
         self.buyer.addItem("All buyers", None)
-        for c in catalogue.list_collaborations():
-            self.buyer.addItem(f"{c.name} (collaboration)", c.code)
-        for f in catalogue.list_forces():
-            self.buyer.addItem(f.name, f.code)
         self.product = QLineEdit()
         self.product.setPlaceholderText("Product code")
         self.product.setAccessibleName("Product filter")
@@ -151,7 +176,6 @@ class PurchasesView(CatalogueView):
         )
         self.supplier.setMinimumContentsLength(12)
         self.supplier.addItem("All suppliers", None)
-        self._browse = BrowseService(db)
         self.framework = QLineEdit()
         self.framework.setPlaceholderText("Framework ref or off-framework")
         self.framework.setAccessibleName("Framework filter")
@@ -183,7 +207,7 @@ class PurchasesView(CatalogueView):
         period.addWidget(self.status)
         period.addStretch(1)
 
-        self.model = PurchaseTableModel(self.ledger, self)
+        self.model = PurchaseTableModel(self.ledger, self, hub=ctx.hub)
         self._table = RecordTable("Purchases", [c.width for c in COLUMNS])
         self._table.setModel(self.model)
         self._table.doubleClicked.connect(lambda _i: self._request(self.edit_requested))
@@ -219,16 +243,31 @@ class PurchasesView(CatalogueView):
             self.supplier.currentIndexChanged,
         ):
             signal.connect(lambda *_: self.apply_filter())
-        self.loaded = False
+        self.loaded = False  # the ledger has been read for the filters shown
+        self._suppliers_asked = False
+        ctx.buyers.when_ready(self._fill_buyers)
+        ctx.buyers.loaded.connect(self._fill_buyers)
+        ctx.hub.changed.connect(self._changed)
+
+    def _fill_buyers(self, buyers: Buyers) -> None:
+        buyers.fill(self.buyer, ("All buyers", None))
 
     def showEvent(self, event: Any) -> None:
+        if not self._suppliers_asked:
+            self._suppliers_asked = True
+            browse = self.ctx.browse
+            QueryOp(
+                self, browse.list_suppliers, kind="suppliers", doing="reading the suppliers"
+            ).success(self._fill_suppliers).failure(self._report_error).run_in_background()
         if not self.loaded:
-            self.supplier.blockSignals(True)
-            for s in self._browse.list_suppliers():
-                self.supplier.addItem(s.name, s.code)
-            self.supplier.blockSignals(False)
             self.apply_filter()
         super().showEvent(event)
+
+    def _fill_suppliers(self, suppliers: list[Any]) -> None:
+        self.supplier.blockSignals(True)
+        for s in suppliers:
+            self.supplier.addItem(s.name, s.code)
+        self.supplier.blockSignals(False)
 
     def current_filter(self) -> LedgerFilter:
         period = self.use_period.isChecked()
@@ -243,11 +282,14 @@ class PurchasesView(CatalogueView):
         )
 
     def apply_filter(self) -> None:
-        try:
-            self.model.set_filter(self.current_filter())
-        except CatalogueError as exc:
-            self.status_changed.emit(str(exc))
-            return
+        """Totals and the first page in a query op; a newer filter drops this one's answer."""
+        f = self.current_filter()
+        QueryOp(
+            self, lambda: self.model.first_page(f), kind="ledger", doing="reading the ledger"
+        ).success(self._filtered).failure(self._report_error).run_in_background()
+
+    def _filtered(self, result: Any) -> None:
+        self.model.show(result)
         self.loaded = True
         self.totals.setText(
             f"{self.model.total:,} purchases · spend {format_gbp(self.model.spend)} · "
@@ -259,15 +301,29 @@ class PurchasesView(CatalogueView):
             self.history.setHtml("<p>No purchases match these filters.</p>")
         self.status_changed.emit(self.status_text())
 
+    def _changed(self, change: Change) -> None:
+        if not isinstance(change, LedgerChanged) or not self.loaded:
+            return
+        f = self.model.filter
+        if f.buyer and not change.touches_buyer(f.buyer):
+            return
+        if f.product and not change.touches_product(f.product):
+            return
+        if self.isVisible():
+            self.apply_filter()
+        else:
+            self.loaded = False  # read again when shown
+
     def refresh(self) -> None:
-        self.apply_filter()
+        if self.isVisible() or self.loaded:
+            self.apply_filter()
 
     def status_text(self) -> str:
-        return f"{self.model.total:,} purchases"
+        return f"{self.model.total:,} purchases" if self.loaded else "Reading the ledger…"
 
     def selected_id(self) -> str | None:
         index = self._table.currentIndex()
-        line = self.model.line_at(index.row()) if index.isValid() else None
+        line = self.model.cached_line(index.row()) if index.isValid() else None
         return line.id if line else None
 
     def _request(self, signal: Any) -> None:
@@ -276,14 +332,17 @@ class PurchasesView(CatalogueView):
             signal.emit(purchase_id)
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
-        line = self.model.line_at(current.row()) if current.isValid() else None
+        line = self.model.cached_line(current.row()) if current.isValid() else None
         if line is None:
             return
-        try:
-            entries = self.export.history(line.id)
-        except CatalogueError as exc:
-            self.history.setPlainText(str(exc))
-            return
+        export = self.export
+        QueryOp(
+            self, lambda: export.history(line.id), kind="history", doing="reading the history"
+        ).success(lambda entries: self._show_history(line, entries)).failure(
+            lambda exc: self.history.setPlainText(str(exc))
+        ).run_in_background()
+
+    def _show_history(self, line: LedgerLine, entries: list[AuditEntry]) -> None:
         parts = [
             f"<h3>{escape(line.order_reference)}</h3>",
             f"<p>{escape(line.product)}<br>{escape(line.buyer)}</p>",

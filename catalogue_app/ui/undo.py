@@ -1,91 +1,89 @@
 """Undo and redo of ledger changes. The ledger stays append-only: undoing a record
-voids the purchase ("undone"), redoing it restores it; every step is audited."""
+voids the purchase ("undone"), redoing it restores it; every step is audited.
+
+Each step runs as a command op, so the stack never waits on the database; a step
+the database refuses (someone else changed the purchase) is shown as a dialog.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand
 
-from catalogue_app.domain.errors import CatalogueError
-from catalogue_app.services.purchases import PurchaseDraft, PurchaseService
+from catalogue_app.services.ledger import PurchaseDraft
+from catalogue_app.ui.context import UiContext
+from catalogue_app.ui.operations import purchases as ops
 
 
 class _LedgerCommand(QUndoCommand):
-    def __init__(
-        self,
-        text: str,
-        service: PurchaseService,
-        actor: str,
-        changed: Callable[[str | None], None],
-    ) -> None:
-        super().__init__(text)
-        self.service, self.actor, self.changed = service, actor, changed
+    """Pushed after the change was made: the first redo (from ``push``) does nothing."""
 
-    def _run(self, action: Callable[[], object]) -> None:
-        """Do the change; report a refusal (e.g. someone else edited it) as a sentence."""
-        try:
-            action()
-        except CatalogueError as exc:
-            self.changed(str(exc))
-        else:
-            self.changed(None)
+    def __init__(self, text: str, parent: QObject, ctx: UiContext, purchase_id: str) -> None:
+        super().__init__(text)
+        self.parent_widget, self.ctx, self.purchase_id = parent, ctx, purchase_id
+        self._pushed = True
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+            return
+        self._redo()
+
+    def _redo(self) -> None:
+        raise NotImplementedError
+
+    def _void(self, reason: str) -> None:
+        ops.void_purchase(
+            self.parent_widget, self.ctx, self.purchase_id, reason
+        ).run_in_background()
+
+    def _restore(self, reason: str) -> None:
+        ops.restore_purchase(
+            self.parent_widget, self.ctx, self.purchase_id, reason
+        ).run_in_background()
 
 
 class RecordCommand(_LedgerCommand):
-    """Pushed after the purchase was recorded: the first redo does nothing."""
-
-    def __init__(self, purchase_id: str, reference: str, *args) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(f"Record {reference}", *args)
-        self.purchase_id = purchase_id
-        self._done = True
+    def __init__(self, parent: QObject, ctx: UiContext, purchase_id: str, reference: str) -> None:
+        super().__init__(f"Record {reference}", parent, ctx, purchase_id)
 
     def undo(self) -> None:
-        self._run(lambda: self.service.void(self.purchase_id, "undone", self.actor))
+        self._void("undone")
 
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
-        self._run(lambda: self.service.restore(self.purchase_id, self.actor, "redone"))
+    def _redo(self) -> None:
+        self._restore("redone")
 
 
 class VoidCommand(_LedgerCommand):
-    def __init__(self, purchase_id: str, reference: str, *args) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(f"Void {reference}", *args)
-        self.purchase_id = purchase_id
-        self._done = True
+    def __init__(self, parent: QObject, ctx: UiContext, purchase_id: str, reference: str) -> None:
+        super().__init__(f"Void {reference}", parent, ctx, purchase_id)
 
     def undo(self) -> None:
-        self._run(lambda: self.service.restore(self.purchase_id, self.actor, "void undone"))
+        self._restore("void undone")
 
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
-        self._run(lambda: self.service.void(self.purchase_id, "void redone", self.actor))
+    def _redo(self) -> None:
+        self._void("void redone")
 
 
 class EditCommand(_LedgerCommand):
     """Undo puts the previous values back as a further revision, never by rewriting history."""
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, purchase_id: str, before: PurchaseDraft, after: PurchaseDraft, *args
+    def __init__(
+        self,
+        parent: QObject,
+        ctx: UiContext,
+        purchase_id: str,
+        before: PurchaseDraft,
+        after: PurchaseDraft,
     ) -> None:
-        super().__init__(f"Edit {after.order_reference}", *args)
-        self.purchase_id, self.before, self.after = purchase_id, before, after
-        self._done = True
+        super().__init__(f"Edit {after.order_reference}", parent, ctx, purchase_id)
+        self.before, self.after = before, after
 
     def _apply(self, draft: PurchaseDraft) -> None:
-        current = self.service.get(self.purchase_id)
-        self.service.edit(self.purchase_id, draft, self.actor, expected_revision=current.revision)
-        self.changed()
+        ops.edit_purchase(self.parent_widget, self.ctx, self.purchase_id, draft).run_in_background()
 
     def undo(self) -> None:
         self._apply(self.before)
 
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
+    def _redo(self) -> None:
         self._apply(self.after)

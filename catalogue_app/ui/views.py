@@ -1,4 +1,8 @@
-"""The browser's views: products (search, facets, details) and the smaller lists."""
+"""The browser's views: products (search, facets, details) and the smaller lists.
+
+Every read runs in a query op; each view listens to the hub and reads again
+only what a change notice says it shows.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -21,18 +25,20 @@ from PySide6.QtWidgets import (
 )
 
 from catalogue_app.domain.errors import CatalogueError
-from catalogue_app.services.browse import BrowseService
-from catalogue_app.services.catalogue import CatalogueService, ProductQuery
-from catalogue_app.services.database import Database
+from catalogue_app.services.catalogue import ProductQuery
+from catalogue_app.services.changes import CatalogueChanged, Change, LedgerChanged
+from catalogue_app.ui.context import UiContext
 from catalogue_app.ui.detail_html import buyer_html, framework_html, product_html
+from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.ops import QueryOp
 from catalogue_app.ui.products_model import (
     PRODUCT_COLUMNS,
     Column,
     ListTableModel,
     ProductTableModel,
 )
+from catalogue_app.ui.settings import Settings, view_header, view_splitter
 from catalogue_app.ui.widgets import FacetPanel, RecordTable
-from catalogue_app.ui.workers import Worker
 
 SEARCH_DELAY_MS = 60
 
@@ -61,7 +67,7 @@ class CatalogueView(QWidget):
     title = ""
     status_changed = Signal(str)
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -78,32 +84,44 @@ class CatalogueView(QWidget):
 
     def restore_state(self) -> None:
         key = self.objectName()
-        for name, widget in (
-            ("splitter", self.splitter),
-            ("header", self.table.horizontalHeader()),
+        for setting, widget in (
+            (view_splitter(key), self.splitter),
+            (view_header(key), self.table.horizontalHeader()),
         ):
-            state = self._settings.value(f"{key}/{name}")
-            if isinstance(state, QByteArray | bytes) and state:
+            state = self._settings.get(setting)
+            if not state.isEmpty():
                 widget.restoreState(state)
 
     def save_state(self) -> None:
         key = self.objectName()
-        self._settings.setValue(f"{key}/splitter", self.splitter.saveState())
-        self._settings.setValue(f"{key}/header", self.table.horizontalHeader().saveState())
+        self._settings.set(view_splitter(key), self.splitter.saveState())
+        self._settings.set(view_header(key), self.table.horizontalHeader().saveState())
 
     def focus_details(self) -> None:
         """Enter on a row: move to its details."""
+
+    def refresh(self) -> None:
+        """Read everything shown again (View → Refresh)."""
+
+    def _report_error(self, exc: BaseException) -> None:
+        """A read that failed: its sentence in the status bar, or the error dialog."""
+        if isinstance(exc, CatalogueError):
+            self.status_changed.emit(str(exc))
+        else:
+            show_failure(self, exc)
 
 
 class ProductsView(CatalogueView):
     title = "Products"
 
-    def __init__(self, db: Database, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(settings, parent)
         self.setObjectName("productsView")
-        self.catalogue = CatalogueService(db)
-        self.browse = BrowseService(db)
-        self.all_products = self.catalogue.search_products(ProductQuery(), limit=0).total
+        self.ctx = ctx
+        self.catalogue = ctx.catalogue
+        self.browse = ctx.browse
+        self.all_products = 0
+        self.loaded = False
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("searchBox")
@@ -121,7 +139,8 @@ class ProductsView(CatalogueView):
 
         self.facets = FacetPanel()
         self.facets.changed.connect(self.apply_search)
-        self.model = ProductTableModel(self.catalogue, self)
+        self.model = ProductTableModel(self.catalogue, self, hub=ctx.hub)
+        self.model.sort_requested.connect(self.apply_search)
         self._table = RecordTable("Products", [c.width for c in PRODUCT_COLUMNS])
         self._table.setModel(self.model)
         self._table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -148,7 +167,6 @@ class ProductsView(CatalogueView):
         self.setTabOrder(self.facets.tree, self._table)
         self.setTabOrder(self._table, self.detail)
 
-        self._facet_worker = Worker(self.facets.show_counts, self._report_error, self)
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(60)
@@ -157,15 +175,17 @@ class ProductsView(CatalogueView):
         self._facet_timer.setSingleShot(True)
         self._facet_timer.setInterval(250)
         self._facet_timer.timeout.connect(self._count_facets)
-        self._detail_worker = Worker(self._show_stats, self._report_error, self)
         self._detail_code: str | None = None
         self._detail_product: Any = None
+        ctx.hub.changed.connect(self._changed)
         # First rows first: counting facets waits until the window has painted.
-        self._refresh_views(facets=False)
+        self._count_all()
+        self.apply_search(facets=False)
         QTimer.singleShot(100, self._count_facets)
 
     def query(self) -> ProductQuery:
         chosen = self.facets.chosen()
+        sort, descending = self.model.sort_order
         return self.model.query.with_changes(
             text=self.search_box.text(),
             status=chosen["status"],
@@ -173,6 +193,8 @@ class ProductsView(CatalogueView):
             supplier=chosen["supplier"],
             framework=chosen["framework"],
             accredited_on=self.facets.accredited_on(),
+            sort=sort,
+            descending=descending,
         )
 
     def set_query(self, query: ProductQuery) -> None:
@@ -191,22 +213,44 @@ class ProductsView(CatalogueView):
         )
         self.apply_search()
 
-    def apply_search(self) -> None:
+    def apply_search(self, *, facets: bool = True) -> None:
+        """Search in a query op; a newer search drops this one's answer."""
         self._timer.stop()
-        try:
-            self.model.set_query(self.query())
-        except CatalogueError as exc:
-            self.status_changed.emit(str(exc))
-            return
-        self._refresh_views()
+        query = self.query()
+        QueryOp(
+            self, lambda: self.model.first_page(query), kind="search", doing="searching"
+        ).success(lambda result: self._searched(result, facets)).failure(
+            self._report_error
+        ).run_in_background()
+
+    def _searched(self, result: Any, facets: bool) -> None:
+        self.model.show(result)
+        self.loaded = True
+        self._refresh_views(facets=facets)
 
     def clear_search(self) -> None:
         self.search_box.clear()
         self.facets.clear()
 
+    def _count_all(self) -> None:
+        catalogue = self.catalogue
+        QueryOp(
+            self,
+            lambda: catalogue.search_products(ProductQuery(), limit=0).total,
+            kind="count",
+            doing="counting products",
+        ).success(self._counted).failure(self._report_error).run_in_background()
+
+    def _counted(self, total: int) -> None:
+        self.all_products = total
+        if self.loaded:
+            self.status_changed.emit(self.status_text())
+
     def _count_facets(self) -> None:
-        query = self.model.query
-        self._facet_worker.submit(lambda: self.catalogue.facet_counts(query))
+        query, catalogue = self.model.query, self.catalogue
+        QueryOp(
+            self, lambda: catalogue.facet_counts(query), kind="facets", doing="counting filters"
+        ).success(self.facets.show_counts).failure(self._report_error).run_in_background()
 
     def _refresh_views(self, *, facets: bool = True) -> None:
         query = self.model.query
@@ -221,16 +265,19 @@ class ProductsView(CatalogueView):
             )
             self.results.setCurrentWidget(self.empty_label)
             self.detail.clear()
+            self._detail_code = None
         else:
             self.results.setCurrentWidget(self._table)
             self._table.selectRow(0)
         self.status_changed.emit(self.status_text())
 
     def status_text(self) -> str:
-        return f"{self.model.total:,} of {self.all_products:,} products"
+        if not self.loaded:
+            return "Searching…"
+        return f"{self.model.total:,} of {max(self.all_products, self.model.total):,} products"
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
-        row = self.model.row_at(current.row()) if current.isValid() else None
+        row = self.model.cached_row(current.row()) if current.isValid() else None
         if row is None:
             return
         self.show_product(row.code)
@@ -244,9 +291,13 @@ class ProductsView(CatalogueView):
         code = self._detail_code
         if code is None:
             return
-        self._detail_worker.submit(
-            lambda: (code, self.catalogue.get_product(code), self.browse.price_stats(code))
-        )
+        catalogue, browse = self.catalogue, self.browse
+        QueryOp(
+            self,
+            lambda: (code, catalogue.get_product(code), browse.price_stats(code)),
+            kind="detail",
+            doing=f"reading product {code}",
+        ).success(self._show_stats).failure(self._report_error).run_in_background()
 
     def _show_stats(self, result: tuple[str, Any, Any]) -> None:
         code, product, stats = result
@@ -254,20 +305,28 @@ class ProductsView(CatalogueView):
             self._detail_product = product
             self.detail.setHtml(product_html(product, stats, date.today()))
 
-    def _report_error(self, message: str) -> None:
-        self.status_changed.emit(message)
+    def _changed(self, change: Change) -> None:
+        if isinstance(change, LedgerChanged):
+            # what forces paid: the one figure here that purchases move
+            if change.touches_product(self._detail_code):
+                self._load_detail()
+        elif isinstance(change, CatalogueChanged):
+            self.refresh()
 
     def focus_details(self) -> None:
         self.detail.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def refresh(self) -> None:
-        self.all_products = self.catalogue.search_products(ProductQuery(), limit=0).total
-        self.model.reload()
-        self._refresh_views()
+        self._count_all()
+        self.apply_search()
+        self._load_detail()
 
 
 class ListView(CatalogueView):
-    """A small list with a detail pane (frameworks, suppliers, forces and collaborations)."""
+    """A small list with a detail pane (frameworks, suppliers, forces and collaborations).
+
+    ``affected`` says whether a change notice touches a record's detail pane.
+    """
 
     def __init__(
         self,
@@ -277,13 +336,17 @@ class ListView(CatalogueView):
         columns: list[Column],
         load: Callable[[], list[Any]],
         describe: Callable[[Any], str],
-        settings: QSettings,
+        settings: Settings,
+        ctx: UiContext,
+        affected: Callable[[Change, Any], bool] = lambda _change, _record: False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(settings, parent)
         self.setObjectName(name)
         self.title, self.noun = title, noun
         self._describe = describe
+        self._affected = affected
+        self._loading = False
         # Loaded when first shown, so that start-up only pays for the products view.
         self.model = ListTableModel(columns, load, self, autoload=False)
         self._table = RecordTable(title, [c.width for c in columns])
@@ -298,10 +361,11 @@ class ListView(CatalogueView):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
-        self._worker = Worker(self.detail.setHtml, self.detail.setPlainText, self)
+        self._record: Any = None
+        ctx.hub.changed.connect(self._changed)
 
     def ensure_loaded(self) -> None:
-        if not self.model.loaded:
+        if not self.model.loaded and not self._loading:
             self.refresh()
 
     def showEvent(self, event: Any) -> None:
@@ -310,26 +374,56 @@ class ListView(CatalogueView):
 
     def status_text(self) -> str:
         self.ensure_loaded()
+        if not self.model.loaded:
+            return f"Reading the {self.noun[1]}…"
         n = self.model.rowCount()
         return f"{n:,} {self.noun[0] if n == 1 else self.noun[1]}"
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
         record = self.model.row_at(current.row()) if current.isValid() else None
         if record is not None:
+            self._record = record
             self.detail.setHtml("<p>Loading…</p>")
-            self._worker.submit(lambda: self._describe(record))
+            self._load_detail()
+
+    def _load_detail(self) -> None:
+        record, describe = self._record, self._describe
+        if record is None:
+            return
+        QueryOp(self, lambda: describe(record), kind="detail", doing="reading the details").success(
+            self.detail.setHtml
+        ).failure(lambda exc: self.detail.setPlainText(str(exc))).run_in_background()
+
+    def _changed(self, change: Change) -> None:
+        if isinstance(change, CatalogueChanged):
+            if self.model.loaded:
+                self.refresh()
+        elif self._record is not None and self._affected(change, self._record):
+            self._load_detail()
 
     def focus_details(self) -> None:
         self.detail.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def refresh(self) -> None:
-        self.model.reload()
+        self._loading = True
+        QueryOp(self, self.model.load, kind="list", doing=f"reading the {self.noun[1]}").success(
+            self._loaded
+        ).failure(self._load_failed).run_in_background()
+
+    def _loaded(self, rows: list[Any]) -> None:
+        self._loading = False
+        self.model.set_rows(rows)
         if self.model.rowCount():
             self._table.selectRow(0)
+        self.status_changed.emit(self.status_text())
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self._report_error(exc)
 
 
-def frameworks_view(db: Database, settings: QSettings) -> ListView:
-    catalogue, browse = CatalogueService(db), BrowseService(db)
+def frameworks_view(ctx: UiContext, settings: Settings) -> ListView:
+    catalogue, browse = ctx.catalogue, ctx.browse
     columns = [
         Column("reference", "Reference", width=140),
         Column("title", "Title", width=330),
@@ -346,11 +440,14 @@ def frameworks_view(db: Database, settings: QSettings) -> ListView:
         catalogue.list_frameworks,
         lambda f: framework_html(browse.framework_detail(f.reference)),
         settings,
+        ctx,
+        # call-offs recorded and headroom move with every purchase
+        affected=lambda change, _f: isinstance(change, LedgerChanged),
     )
 
 
-def suppliers_view(db: Database, settings: QSettings) -> ListView:
-    browse = BrowseService(db)
+def suppliers_view(ctx: UiContext, settings: Settings) -> ListView:
+    browse = ctx.browse
     columns = [
         Column("name", "Supplier", width=320),
         Column("status", "Status", width=100),
@@ -382,11 +479,12 @@ def suppliers_view(db: Database, settings: QSettings) -> ListView:
         browse.list_suppliers,
         describe,
         settings,
+        ctx,
     )
 
 
-def buyers_view(db: Database, settings: QSettings) -> ListView:
-    catalogue, browse = CatalogueService(db), BrowseService(db)
+def buyers_view(ctx: UiContext, settings: Settings) -> ListView:
+    catalogue, browse = ctx.catalogue, ctx.browse
     columns = [
         Column("name", "Name", width=300),
         Column("kind", "Kind", width=110),
@@ -412,4 +510,9 @@ def buyers_view(db: Database, settings: QSettings) -> ListView:
         load,
         lambda b: buyer_html(browse.buyer_detail(b.code)),
         settings,
+        ctx,
+        # the buyer's own spend by financial year
+        affected=lambda change, b: (
+            isinstance(change, LedgerChanged) and change.touches_buyer(b.code)
+        ),
     )

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from catalogue_app.services.catalogue import Facet, ProductQuery
+from catalogue_app.ui.settings import SAVED_SEARCHES, Settings
 
 FACET_TITLES = {
     "status": "Status",
@@ -215,16 +216,15 @@ class FacetPanel(QWidget):
 class SavedSearches:
     """Named searches (text and facets), kept in the user's settings."""
 
-    KEY = "savedSearches/v1"
-
-    def __init__(self, settings: QSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     def all(self) -> dict[str, ProductQuery]:
-        raw = self._settings.value(self.KEY, "{}")
         try:
-            data = json.loads(str(raw))
+            data = json.loads(self._settings.get(SAVED_SEARCHES))
         except json.JSONDecodeError:
+            return {}
+        if not isinstance(data, dict):
             return {}
         result = {}
         for name, fields in data.items():
@@ -239,12 +239,12 @@ class SavedSearches:
     def save(self, name: str, query: ProductQuery) -> None:
         data = {n: self._plain(q) for n, q in self.all().items()}
         data[name] = self._plain(query)
-        self._settings.setValue(self.KEY, json.dumps(data))
+        self._settings.set(SAVED_SEARCHES, json.dumps(data))
         self._settings.sync()
 
     def delete(self, name: str) -> None:
         data = {n: self._plain(q) for n, q in self.all().items() if n != name}
-        self._settings.setValue(self.KEY, json.dumps(data))
+        self._settings.set(SAVED_SEARCHES, json.dumps(data))
         self._settings.sync()
 
     @staticmethod

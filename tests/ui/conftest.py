@@ -1,16 +1,66 @@
-"""A main window on the test database, with settings in a throwaway file."""
+"""A main window on the test database, with settings in a throwaway file.
+
+Every read and write of the window runs on a worker; no test may end with one
+still running (it would touch a database that is being closed), so the pools
+are drained before the database closes and checked after every test.
+"""
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from catalogue_app.ui.main_window import MainWindow
+from catalogue_app.ui.ops import pending_ops, running_ops, wait_for_ops
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left_running():
+    yield
+    assert wait_for_ops(30_000), "an op was still running 30 s after the test"
+    assert running_ops() == 0
 
 
 @pytest.fixture
-def window(qtbot, db, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+def db(db):
+    """The shared ``db`` fixture, closed only once every worker has returned."""
+    yield db
+    wait_for_ops(30_000)
+
+
+def drain(qtbot, timeout=10000):
+    """Wait until every op started so far has delivered its result."""
+    qtbot.waitUntil(lambda: pending_ops() == 0, timeout=timeout)
+
+
+def result_of(qtbot, op, timeout=10000):
+    """Wait for ``op`` (already started) to succeed and return its result."""
+    delivered = []
+    op.success(delivered.append)
+    qtbot.waitUntil(lambda: bool(delivered), timeout=timeout)
+    return delivered[0]
+
+
+def settle(qtbot, window):
+    """Wait until the products are shown (the first search has arrived)."""
+    qtbot.waitUntil(
+        lambda: window.products.loaded and window.products.all_products > 0, timeout=10000
+    )
+    qtbot.waitUntil(lambda: window.ctx.buyers.buyers is not None, timeout=10000)
+
+
+def open_window(qtbot, db, settings):
     win = MainWindow(db, settings)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    settle(qtbot, win)
     return win
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, db, settings):
+    return open_window(qtbot, db, settings)

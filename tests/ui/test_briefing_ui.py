@@ -1,4 +1,9 @@
+import threading
+
+from conftest import drain
 from pypdf import PdfReader
+
+import catalogue_app.ui.briefing_dialog as briefing_dialog
 
 
 def test_export_briefing_from_the_window(window, qtbot, tmp_path):
@@ -11,19 +16,49 @@ def test_export_briefing_from_the_window(window, qtbot, tmp_path):
     path = tmp_path / "ecis.pdf"
     dialog.generate(str(path), open_when_done=False)
     qtbot.waitUntil(lambda: path.exists(), timeout=10000)
+    drain(qtbot)
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
     assert "East Coast IT Services" in text and "Champion product adoption" not in text
     assert not (tmp_path / "ecis.pdf.part").exists()
 
 
-def test_cancelling_leaves_no_file(window, qtbot, tmp_path):
+def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
+    rendering, cancelled = threading.Event(), threading.Event()
+    real_render = briefing_dialog.render_briefing
+
+    def render_once_cancelled(data, path, is_cancelled):
+        rendering.set()
+        cancelled.wait(10)  # the officer presses Cancel while the PDF is being written
+        return real_render(data, path, is_cancelled)
+
+    monkeypatch.setattr(briefing_dialog, "render_briefing", render_once_cancelled)
     dialog = window.export_briefing()
     qtbot.addWidget(dialog)
-    dialog._cancel.set()  # as if Cancel were pressed straight away
     path = tmp_path / "cancelled.pdf"
-    original = dialog._cancel.clear
-    dialog._cancel.clear = lambda: None  # keep the cancellation for this build
     dialog.generate(str(path), open_when_done=False)
-    qtbot.waitUntil(lambda: dialog._worker.idle, timeout=10000)
-    dialog._cancel.clear = original
+    qtbot.waitUntil(rendering.is_set, timeout=10000)
+    dialog.op.progress.cancel()
+    cancelled.set()
+    drain(qtbot)
     assert list(tmp_path.glob("cancelled.pdf*")) == []
+    assert dialog.isVisible()  # still open: nothing was exported
+
+
+def test_the_dialog_shows_the_period_and_follows_new_purchases(window, qtbot):
+    from catalogue_app.services.changes import LedgerChanged
+
+    dialog = window.export_briefing()
+    qtbot.addWidget(dialog)
+    dialog.buyer.setCurrentIndex(dialog.buyer.findData("norfolk"))
+    qtbot.waitUntil(lambda: "spend £" in dialog.figures.text(), timeout=5000)
+    start, end = dialog.chosen_period()
+    summary = window.ctx.ledger.summary(
+        briefing_dialog.LedgerFilter(buyer="norfolk", start=start, end=end)
+    )
+    assert dialog.figures.text().startswith(f"{summary.total:,} purchase")
+    dialog.figures.setText("stale")
+    window.hub.notify(LedgerChanged.of(["x"], ["suffolk"], ["ATHENA"]))  # another buyer
+    drain(qtbot)
+    assert dialog.figures.text() == "stale"
+    window.hub.notify(LedgerChanged.of(["y"], ["norfolk"], ["ATHENA"]))
+    qtbot.waitUntil(lambda: "spend £" in dialog.figures.text(), timeout=5000)

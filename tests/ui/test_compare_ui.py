@@ -1,14 +1,21 @@
 import csv
 from decimal import Decimal
 
+from conftest import drain
 from pypdf import PdfReader
 
 
 def choose(window, qtbot, text):
     window.search_box.setText(text)
     window.products.apply_search()
+    qtbot.waitUntil(lambda: window.model.query.text == text, timeout=5000)
     window.table.selectRow(0)
     window.add_compare_action.trigger()
+
+
+def recomputed(qtbot, dialog):
+    dialog.recompute()
+    qtbot.waitUntil(dialog.settled, timeout=5000)
 
 
 def test_compare_athena_and_two_alternatives_then_pool_across_ecis(window, qtbot, tmp_path):
@@ -18,7 +25,7 @@ def test_compare_athena_and_two_alternatives_then_pool_across_ecis(window, qtbot
     dialog = window.open_comparison()
     qtbot.addWidget(dialog)
     dialog.quantity.setValue(500)
-    dialog.recompute()
+    recomputed(qtbot, dialog)
     table = dialog.products_table
     assert table.columnCount() == 3
     labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
@@ -34,7 +41,7 @@ def test_compare_athena_and_two_alternatives_then_pool_across_ecis(window, qtbot
     assert dialog.routes_table.item(0, 2).text() == "£450.00"
     # pooling across East Coast IT Services
     dialog.pool_buyers.setCurrentIndex(dialog.pool_buyers.findData("ecis"))
-    dialog.recompute()
+    recomputed(qtbot, dialog)
     outcome = dialog.outcome
     assert outcome is not None and len(outcome.members) == 4
     assert outcome.saving > 0 and "Pooling saves" in dialog.pool_summary.text()
@@ -63,6 +70,7 @@ def test_removing_a_product_from_the_comparison(window, qtbot):
     dialog = window.open_comparison()
     qtbot.addWidget(dialog)
     dialog.remove_product("NICHE-RMS")
+    qtbot.waitUntil(dialog.settled, timeout=5000)
     assert dialog.codes == ["ATHENA"] and dialog.products_table.columnCount() == 0
 
 
@@ -109,9 +117,10 @@ def test_a_members_quantity_can_be_edited(window, qtbot):
     qtbot.addWidget(dialog)
     dialog.pool_custom.setText("norfolk,suffolk")
     dialog.pool_custom.editingFinished.emit()
-    dialog.recompute()
+    recomputed(qtbot, dialog)
     assert dialog.pool_table.item(0, 0).text() == "Norfolk Constabulary"
     dialog.pool_table.item(0, 1).setText("600")
+    qtbot.waitUntil(dialog.settled, timeout=5000)
     assert [m.quantity for m in dialog.outcome.members] == [600, 1180]
     assert dialog.outcome.quantity == 1780
     dialog.pool_table.item(1, 1).setText("none")
@@ -123,7 +132,7 @@ def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, 
 
     from PySide6.QtWidgets import QDialog
 
-    from catalogue_app.services.purchases import PurchaseService
+    from catalogue_app.services.ledger import PurchaseService
     from catalogue_app.ui.purchase_dialog import PurchaseDialog
 
     for text in ("athena", "niche"):
@@ -131,16 +140,17 @@ def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, 
     dialog = window.open_comparison()
     qtbot.addWidget(dialog)
     dialog.pool_buyers.setCurrentIndex(dialog.pool_buyers.findData("ecis"))
-    dialog.recompute()
+    recomputed(qtbot, dialog)
     outcome = dialog.outcome
     made = []
 
     def prefilled(**kwargs):
-        d = PurchaseDialog(
-            window.purchase_service, window.products.catalogue, window, today=date.today(), **kwargs
-        )
+        d = PurchaseDialog(window.ctx, window, today=date.today(), **kwargs)
+        qtbot.waitUntil(lambda: d.buyer.currentData() == "ecis", timeout=5000)
         d.order_reference.setText("ECIS/POOL/1")
+        qtbot.waitUntil(d.settled, timeout=5000)
         d.validate()
+        qtbot.waitUntil(d.settled, timeout=5000)
         d.exec = lambda: QDialog.DialogCode.Accepted
         made.append(d)
         return d
@@ -148,7 +158,8 @@ def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, 
     monkeypatch.setattr(window, "_dialog", prefilled)
     assert dialog.record_button.isEnabled()
     dialog.record_button.click()
-    purchase = PurchaseService(db).get(window.purchases.model.line_at(0).id)
+    drain(qtbot)
+    purchase = PurchaseService(db).get(window.undo_stack.command(0).purchase_id)
     assert purchase.order_reference == "ECIS/POOL/1" and purchase.quantity == outcome.quantity
     assert purchase.unit_price * purchase.quantity == outcome.pooled.total
     assert purchase.shares == {m.member: m.pooled_share for m in outcome.members}

@@ -1,13 +1,14 @@
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from conftest import open_window
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from catalogue_app import __version__
 from catalogue_app.services.browse import BrowseService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
-from catalogue_app.ui.main_window import MainWindow
+from catalogue_app.ui.ops import latest_query_running
 from catalogue_app.ui.products_model import (
     CACHED_PAGES,
     PAGE_SIZE,
@@ -19,32 +20,16 @@ from catalogue_app.ui.products_model import (
 )
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-def open_window(qtbot, db, settings):
-    win = MainWindow(db, settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
-@pytest.fixture
-def window(qtbot, db, settings):
-    win = open_window(qtbot, db, settings)
-    yield win
-    qtbot.waitUntil(lambda: all(v.isEnabled() for v in win.views), timeout=2000)
-
-
 def column(name):
     return [c.key for c in PRODUCT_COLUMNS].index(name)
 
 
 def wait_for_search(qtbot, window, predicate):
     qtbot.waitUntil(lambda: predicate(window.model), timeout=3000)
+
+
+def search_done(qtbot, window):
+    qtbot.waitUntil(lambda: not latest_query_running(window.products, "search"), timeout=5000)
 
 
 def test_window_shows_products_views_and_the_database(window, db):
@@ -112,6 +97,8 @@ def test_no_results_shows_what_to_do_and_escape_clears(window, qtbot):
 def test_hostile_search_text_never_raises(window, qtbot, text):
     window.search_box.setText(text)
     window.products.apply_search()
+    search_done(qtbot, window)
+    assert window.model.query.text == text
     assert window.model.total >= 0
     assert "error" not in window.count_label.text().lower()
 
@@ -122,10 +109,14 @@ def test_clicking_a_header_sorts_in_sql(window, qtbot):
     header = window.table.horizontalHeader()
     price = column("list_price")
     header.setSortIndicator(price, Qt.SortOrder.DescendingOrder)
+    wait_for_search(qtbot, window, lambda m: m.query.sort == "list_price" and m.query.descending)
     prices = [window.model.row_at(r).list_price for r in range(window.model.rowCount())]
     assert prices == sorted(prices, reverse=True)
     x = header.sectionViewportPosition(price) + header.sectionSize(price) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    wait_for_search(
+        qtbot, window, lambda m: m.query.sort == "list_price" and not m.query.descending
+    )
     prices = [window.model.row_at(r).list_price for r in range(window.model.rowCount())]
     assert prices == sorted(prices)
 
@@ -154,7 +145,7 @@ def test_views_switch_by_keyboard_and_show_details(window, qtbot):
     for n, expected in ((2, "frameworks"), (3, "suppliers"), (4, "force")):
         window.view_actions[n - 1].trigger()
         view = window.current_view()
-        assert expected in window.count_label.text()
+        qtbot.waitUntil(lambda e=expected: e in window.count_label.text(), timeout=3000)
         qtbot.waitUntil(
             lambda v=view: (
                 "Loading" not in v.detail.toPlainText() and v.detail.toPlainText().strip() != ""
@@ -163,6 +154,7 @@ def test_views_switch_by_keyboard_and_show_details(window, qtbot):
         )
     window.show_view(1)
     frameworks = window.current_view()
+    qtbot.waitUntil(lambda: frameworks.model.loaded, timeout=3000)
     row = next(
         r
         for r in range(frameworks.model.rowCount())
@@ -196,7 +188,6 @@ def test_about_names_the_version_and_the_database(window, db):
 def test_saved_search_survives_a_restart(qtbot, db, settings):
     first = open_window(qtbot, db, settings)
     qtbot.keyClicks(first.search_box, "radio")
-    first.products.apply_search()
     first.save_search("Radios")
     assert [first.saved_list.item(i).text() for i in range(first.saved_list.count())] == ["Radios"]
     first.close()
@@ -204,7 +195,7 @@ def test_saved_search_survives_a_restart(qtbot, db, settings):
     assert second.saved_list.count() == 1
     second.recall_search("Radios")
     assert second.search_box.text() == "radio"
-    assert second.model.query.text == "radio"
+    wait_for_search(qtbot, second, lambda m: m.query.text == "radio")
 
 
 def test_window_state_is_remembered(qtbot, db, settings):

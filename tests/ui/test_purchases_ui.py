@@ -2,12 +2,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from conftest import drain, result_of
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.ledger import LedgerFilter
-from catalogue_app.services.purchases import PurchaseService
+from catalogue_app.services.ledger import LedgerBrowser, LedgerFilter, PurchaseService
+from catalogue_app.ui.context import UiContext
+from catalogue_app.ui.ops import ChangeHub
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchaseTableModel
 
@@ -15,9 +16,24 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def dialog(qtbot, db):
-    d = PurchaseDialog(PurchaseService(db), CatalogueService(db), today=TODAY)
+def ctx(db):
+    hub = ChangeHub()
+    context = UiContext(db, hub)
+    yield context
+    hub.deleteLater()
+
+
+def ready(qtbot, d):
+    """The buyers are listed and every check has answered."""
+    qtbot.waitUntil(lambda: d.buyer.count() > 1, timeout=5000)
+    qtbot.waitUntil(d.settled, timeout=5000)
+
+
+@pytest.fixture
+def dialog(qtbot, ctx):
+    d = PurchaseDialog(ctx, today=TODAY)
     qtbot.addWidget(d)
+    ready(qtbot, d)
     return d
 
 
@@ -25,17 +41,31 @@ def save_button(d):
     return d.buttons.button(QDialogButtonBox.StandardButton.Save)
 
 
-def fill(d, buyer="ecis", product="ATHENA", quantity=500, day=date(2026, 5, 1), ref="ECIS/UI/1"):
+def fill(
+    qtbot,
+    d,
+    buyer="ecis",
+    product="ATHENA",
+    quantity=500,
+    day=date(2026, 5, 1),
+    ref="ECIS/UI/1",
+):
     d.buyer.setCurrentIndex(d.buyer.findData(buyer))
     d.order_date.setDate(QDate(day))
     d.product.setText(product)
     d.quantity.setValue(quantity)
     d.order_reference.setText(ref)
+    check(qtbot, d)
+
+
+def check(qtbot, d):
+    qtbot.waitUntil(d.settled, timeout=5000)  # the product and its routes have arrived
     d.validate()
+    qtbot.waitUntil(d.settled, timeout=5000)
 
 
-def test_the_dialog_proposes_the_price_and_previews_the_split(dialog):
-    fill(dialog)
+def test_the_dialog_proposes_the_price_and_previews_the_split(qtbot, dialog):
+    fill(qtbot, dialog)
     assert dialog.route.currentData() == ("ESSEX-ATHENA", "1")
     assert dialog.unit_price.text() == "450.00"
     assert dialog.baseline.text() == "480.00"
@@ -46,11 +76,11 @@ def test_the_dialog_proposes_the_price_and_previews_the_split(dialog):
     assert sum(s.amount for s in dialog.preview.shares) == dialog.preview.total
 
 
-def test_an_override_is_visible(dialog):
-    fill(dialog)
+def test_an_override_is_visible(qtbot, dialog):
+    fill(qtbot, dialog)
     dialog.unit_price.setText("400.00")
     dialog.unit_price.setModified(True)
-    dialog.validate()
+    check(qtbot, dialog)
     assert (
         "Overridden" in dialog.unit_price_note.text() and "450.00" in dialog.unit_price_note.text()
     )
@@ -67,11 +97,11 @@ def test_an_override_is_visible(dialog):
         (lambda d: d.buyer.setCurrentIndex(0), "no force or collaboration"),
     ],
 )
-def test_save_is_disabled_with_a_message_until_the_form_is_valid(dialog, change, message):
-    fill(dialog)
+def test_save_is_disabled_with_a_message_until_the_form_is_valid(qtbot, dialog, change, message):
+    fill(qtbot, dialog)
     change(dialog)
     dialog.unit_price.setModified(True)
-    dialog.validate()
+    check(qtbot, dialog)
     assert not save_button(dialog).isEnabled()
     assert message in dialog.error.text().lower() or message in dialog.error.text()
 
@@ -80,69 +110,79 @@ def test_the_order_date_cannot_be_in_the_future(dialog):
     assert dialog.order_date.maximumDate() == QDate(TODAY)
 
 
-def prepared_dialog(window, **fields):
-    d = PurchaseDialog(window.purchase_service, window.products.catalogue, window, today=TODAY)
-    fill(d, **fields)
+def prepared_dialog(qtbot, window, **fields):
+    d = PurchaseDialog(window.ctx, window, today=TODAY)
+    ready(qtbot, d)
+    fill(qtbot, d, **fields)
     d.exec = lambda: QDialog.DialogCode.Accepted
     return d
 
 
-def test_record_undo_redo_through_the_window(window, db, monkeypatch):
+def test_record_undo_redo_through_the_window(qtbot, window, db, monkeypatch):
     service = PurchaseService(db)
-    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(window, day=TODAY))
-    purchase_id = window.record_purchase()
-    assert purchase_id and service.get(purchase_id).status == "active"
+    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(qtbot, window, day=TODAY))
+    window.record_action.trigger()
+    drain(qtbot)
+    purchase_id = window.undo_stack.command(0).purchase_id
+    assert service.get(purchase_id).status == "active"
     window.show_view(4)
-    assert window.purchases.model.total > 0
+    qtbot.waitUntil(lambda: window.purchases.model.total > 0, timeout=5000)
     window.undo_action.trigger()
+    drain(qtbot)
     stored = service.get(purchase_id)
     assert stored.status == "void" and stored.void_reason == "undone"
     window.redo_action.trigger()
+    drain(qtbot)
     assert service.get(purchase_id).status == "active"
 
 
-def test_void_asks_for_a_reason_and_can_be_undone(window, db, monkeypatch):
+def test_void_asks_for_a_reason_and_can_be_undone(qtbot, window, db, monkeypatch):
     service = PurchaseService(db)
-    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(window, day=TODAY))
-    purchase_id = window.record_purchase()
+    monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(qtbot, window, day=TODAY))
+    purchase_id = result_of(qtbot, window.record_purchase()).id
     monkeypatch.setattr(
         "catalogue_app.ui.main_window.QInputDialog.getText",
         lambda *a, **k: ("ordered twice", True),
     )
-    window.void_purchase(purchase_id)
+    result_of(qtbot, window.void_purchase(purchase_id))
     assert service.get(purchase_id).void_reason == "ordered twice"
     window.undo_action.trigger()
+    drain(qtbot)
     assert service.get(purchase_id).status == "active"
 
 
-def test_purchases_view_totals_match_the_ledger(window, db):
+def test_purchases_view_totals_match_the_ledger(qtbot, window, db):
     window.show_view(4)
     view = window.purchases
+    qtbot.waitUntil(lambda: view.buyer.findData("norfolk") > 0, timeout=5000)
     view.buyer.setCurrentIndex(view.buyer.findData("norfolk"))
-    assert view.model.filter.buyer == "norfolk"
+    qtbot.waitUntil(lambda: view.model.filter.buyer == "norfolk", timeout=5000)
     lines = [view.model.line_at(r) for r in range(view.model.total)]
     assert sum((ln.total for ln in lines), Decimal(0)) == view.model.spend
     assert f"{view.model.total:,} purchases" in view.totals.text()
+    view.table.selectRow(1)
     view.table.selectRow(0)
-    assert "History" in view.history.toPlainText() and "create" in view.history.toPlainText()
+    qtbot.waitUntil(lambda: "History" in view.history.toPlainText(), timeout=5000)
+    assert "create" in view.history.toPlainText()
 
 
 def test_purchase_model_passes_the_model_tester(qtmodeltester, db):
-    from catalogue_app.services.ledger import LedgerBrowser
-
     model = PurchaseTableModel(LedgerBrowser(db))
     model.set_filter(LedgerFilter(buyer="ecis"))
     qtmodeltester.check(model)
 
 
-def test_export_from_the_window_writes_what_the_view_shows(window, tmp_path):
+def test_export_from_the_window_writes_what_the_view_shows(qtbot, window, tmp_path):
     window.show_view(4)
     view = window.purchases
+    qtbot.waitUntil(lambda: view.buyer.findData("suffolk") > 0, timeout=5000)
     view.buyer.setCurrentIndex(view.buyer.findData("suffolk"))
+    qtbot.waitUntil(lambda: view.model.filter.buyer == "suffolk", timeout=5000)
     path = tmp_path / "suffolk.csv"
-    written = window.export_purchases(str(path))
+    written = result_of(qtbot, window.export_purchases(str(path)))
     assert written == view.model.total > 0
     assert len(path.read_text().splitlines()) == written + 1
+    assert f"Exported {written:,} purchases" in window.statusBar().currentMessage()
 
 
 def test_import_from_the_window_reports_every_bad_row(window, qtbot, tmp_path, monkeypatch):

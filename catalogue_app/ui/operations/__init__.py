@@ -1,0 +1,1 @@
+"""One small function per user action, each returning the op that does it."""
