@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,10 +84,14 @@ def ensure(scale: Scale, rebuild: bool = False) -> tuple[Path, float, bool]:
                 index.create(conn)
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
+    # fold the write-ahead log into the file, outside any transaction (the app's begin IMMEDIATE)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
     seconds = time.perf_counter() - start
     meta.write_text(json.dumps({"seconds": seconds, "scale": scale.__dict__}))
     return path, seconds, False

@@ -3,6 +3,7 @@
     python -m benchmarks.gui_probe bare              an empty QMainWindow, painted
     python -m benchmarks.gui_probe cold DB           the app's main window with rows painted
     python -m benchmarks.gui_probe interactive DB N  search, scroll and peak memory, as JSON
+    python -m benchmarks.gui_probe responsive DB     the longest the GUI thread stalls, per action
 
 ``bare`` and ``cold`` print "painted" the moment the first paint has happened;
 the parent times from process start to that line.
@@ -94,9 +95,20 @@ def _window(database: str):  # type: ignore[no-untyped-def]
 
 
 def cold(database: str) -> None:
+    from PySide6.QtCore import QTimer
+
     app, window = _window(database)
-    _exit_on_paint(window.table.viewport())
     window.show()
+
+    def wait_for_rows() -> None:
+        # rows arrive from a worker; the first paint after they land is the one that counts
+        if window.products.loaded:
+            _exit_on_paint(window.table.viewport())
+            window.table.viewport().update()
+        else:
+            QTimer.singleShot(1, wait_for_rows)
+
+    wait_for_rows()
     app.exec()
 
 
@@ -117,12 +129,18 @@ def interactive(database: str, runs: int) -> None:
 
     view = window.products
 
+    from catalogue_app.ui.ops import latest_query_running
+
     def search(text: str) -> float:
         view.search_box.blockSignals(True)
         view.search_box.setText(text)
         view.search_box.blockSignals(False)
         start = time.perf_counter()
         view.apply_search()  # what the keystroke's timer calls
+        # the query runs on a worker: time until its rows are in the table and painted
+        while latest_query_running(view, "search") or view.model.query.text != text:
+            QApplication.processEvents()
+            time.sleep(0.0005)
         _paint(window)
         return (time.perf_counter() - start) * 1000
 
@@ -145,6 +163,10 @@ def interactive(database: str, runs: int) -> None:
         start = time.perf_counter()
         target = window.model.total // 2 if where == "middle" else window.model.total - 1
         window.table.scrollTo(window.model.index(target, 0))
+        _paint(window)  # asks for the page; it arrives from a worker
+        while window.model.cached_row(target) is None:
+            QApplication.processEvents()
+            time.sleep(0.0005)
         _paint(window)
         return (time.perf_counter() - start) * 1000
 
@@ -157,6 +179,103 @@ def interactive(database: str, runs: int) -> None:
     app.quit()
 
 
+def responsive(database: str) -> None:
+    """Drive the window through an officer's actions while a 1 ms heartbeat runs on the GUI
+    thread; the longest gap between beats, per action, is how long the window froze."""
+    from datetime import date
+
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from catalogue_app.services.ledger import PurchaseDraft
+    from catalogue_app.ui.operations import purchases as purchase_ops
+    from catalogue_app.ui.ops import pending_ops
+
+    app, window = _window(database)
+    window.resize(1280, 780)
+    window.show()
+    clock = QElapsedTimer()
+    clock.start()
+    state = {"last": 0, "worst": 0}
+
+    def beat() -> None:
+        now = clock.elapsed()
+        state["worst"] = max(state["worst"], now - state["last"])
+        state["last"] = now
+
+    heart = QTimer()
+    heart.setTimerType(Qt.TimerType.PreciseTimer)
+    heart.timeout.connect(beat)
+    heart.start(1)
+
+    def settle(timeout_s: float = 120.0) -> None:
+        deadline = time.perf_counter() + timeout_s
+        while time.perf_counter() < deadline:
+            QApplication.processEvents()
+            if pending_ops() == 0:
+                break
+            time.sleep(0.001)
+        for _ in range(20):  # the repaints that follow the last delivery
+            QApplication.processEvents()
+            time.sleep(0.001)
+
+    stalls: dict[str, int] = {}
+
+    def measure(name: str, action) -> None:  # type: ignore[no-untyped-def]
+        settle()
+        state["last"], state["worst"] = clock.elapsed(), 0
+        action()
+        settle()
+        stalls[name] = state["worst"]
+
+    settle()
+    view = window.products
+    product = window.model.cached_row(0)
+    measure("open the Purchases view", lambda: window.show_view(len(window.views) - 1))
+    table = window.purchases.table
+
+    def select_rows() -> None:
+        for row in range(5):
+            table.selectRow(row)
+            settle()
+
+    measure("select purchases (history)", select_rows)
+    measure(
+        "scroll the ledger to the end",
+        lambda: table.scrollTo(window.purchases.model.index(window.purchases.model.total - 1, 0)),
+    )
+    window.show_view(0)
+
+    def searches() -> None:
+        for text in SEARCHES.values():
+            view.search_box.setText(text)
+            view.apply_search()
+            settle()
+
+    measure("search products", searches)
+    code = product.code if product is not None else "ATHENA"
+    draft = PurchaseDraft(
+        buyer="norfolk",
+        product=code,
+        quantity=3,
+        order_date=date.today(),
+        order_reference=f"PROBE/{time.time_ns()}",
+    )
+    def record(reference: str) -> None:
+        from dataclasses import replace
+
+        purchase_ops.record_purchase(
+            window, window.ctx, replace(draft, order_reference=reference)
+        ).success(window._recorded).run_in_background()
+
+    measure("record a purchase", lambda: record(f"PROBE/{time.time_ns()}"))
+    measure("undo it", window.undo_action.trigger)
+    measure("record another", lambda: record(f"PROBE/{time.time_ns()}"))
+    print(json.dumps({"stall_ms": stalls, "worst_ms": max(stalls.values())}))
+    heart.stop()
+    app.quit()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "bare":
@@ -165,5 +284,7 @@ if __name__ == "__main__":
         cold(sys.argv[2])
     elif mode == "interactive":
         interactive(sys.argv[2], int(sys.argv[3]))
+    elif mode == "responsive":
+        responsive(sys.argv[2])
     else:
         raise SystemExit(f"unknown mode {mode}")

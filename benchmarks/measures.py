@@ -24,8 +24,8 @@ from catalogue_app.reports.briefing import render_briefing
 from catalogue_app.services.briefing import BriefingService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import open_database
-from catalogue_app.services.ledger import LedgerService
-from catalogue_app.services.purchases import TEMPLATE_COLUMNS, PurchaseDraft, PurchaseService
+from catalogue_app.interchange.purchases import TEMPLATE_COLUMNS
+from catalogue_app.services.ledger import LedgerService, PurchaseDraft, PurchaseService
 from catalogue_app.services.spend import (
     SpendService,
     spend_by_buyer_statement,
@@ -187,7 +187,7 @@ def pdf_pages(path: Path, runs: int, scale: Scale) -> list[Line]:
             ln.order_reference,
             ln.product,
             ln.supplier,
-            ln.route,
+            str(ln.route),
             str(ln.quantity),
             str(ln.unit_price),
             str(ln.total),

@@ -1,0 +1,33 @@
+"""Several processes recording purchases at once, as officers on one database would.
+
+Each process runs the real `purchases add` command. On SQLite none may be refused
+for a lock (the busy timeout is honoured); on both backends an order reference
+lands once, however the race is lost.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.concurrency import measure
+
+pytestmark = pytest.mark.slow
+
+
+def test_writers_on_one_database_are_neither_refused_nor_lost(db_location):
+    report = measure(db_location, processes=4, each=25)
+    assert report["refused"] == 0, report["messages"]
+    assert report["lost"] == 0
+    assert report["duplicates"] == 0
+    assert report["in_ledger"] == report["reported_ok"] == 100
+
+
+def test_the_same_order_references_from_four_processes_land_once_each(db_location):
+    report = measure(db_location, processes=4, each=20, shared=True)
+    assert report["duplicates"] == 0
+    assert report["in_ledger"] == report["reported_ok"] == 20
+    assert report["refused"] == 60
+    # every loser is told the reference was used, in the same words
+    assert len(report["messages"]) == 1, report["messages"]
+    (message,) = report["messages"]
+    assert "already used" in message
