@@ -35,9 +35,14 @@ test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 	$(BIN)/ruff check .
 
+# House rules a machine checks (tools/README.md): style, import contracts, the
+# mypy ratchet and dead code.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(PY) tools/mypy_ratchet.py
+	$(BIN)/vulture
 
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks $(BENCH_ARGS)
@@ -46,4 +51,4 @@ wheel: $(VENV)/.installed-test
 	$(PY) -m build --wheel --no-isolation --outdir dist
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

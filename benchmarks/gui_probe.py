@@ -261,6 +261,7 @@ def responsive(database: str) -> None:
         order_date=date.today(),
         order_reference=f"PROBE/{time.time_ns()}",
     )
+
     def record(reference: str) -> None:
         from dataclasses import replace
 

@@ -20,11 +20,11 @@ from benchmarks.dataset import Scale
 from benchmarks.gui_probe import SEARCHES
 from benchmarks.timing import Line, median_ms
 from catalogue_app.domain.pricing import add_months
+from catalogue_app.interchange.purchases import TEMPLATE_COLUMNS
 from catalogue_app.reports.briefing import render_briefing
 from catalogue_app.services.briefing import BriefingService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.services.database import open_database
-from catalogue_app.interchange.purchases import TEMPLATE_COLUMNS
 from catalogue_app.services.ledger import LedgerService, PurchaseDraft, PurchaseService
 from catalogue_app.services.spend import (
     SpendService,

@@ -52,7 +52,7 @@ def _file_refs(db_file: Path) -> int:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return conn.execute(
-            "SELECT count(*) FROM purchase WHERE order_reference LIKE 'KILL/%'"
+            "SELECT count(*) FROM purchases WHERE order_reference LIKE 'KILL/%'"
         ).fetchone()[0]
     finally:
         conn.close()
