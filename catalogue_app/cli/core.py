@@ -21,6 +21,7 @@ from catalogue_app.cli.render import FORMATS
 from catalogue_app.db.engine import resolve_database_url
 from catalogue_app.interchange.atomic import atomic_path, check_target, database_files
 from catalogue_app.services.context import AppContext
+from catalogue_app.services.ledger import protected_files
 
 PROG = "catalogue-app"
 
@@ -51,8 +52,8 @@ def _always(args: argparse.Namespace) -> bool:
 class Command:
     """A parsed command's handler, run with an :class:`AppContext` on an open database.
 
-    ``seed_new`` says whether a database this command creates gets the
-    demonstration history.
+    ``seed_new`` says whether a database this command creates is seeded with
+    the reference catalogue as it is created (never with purchases).
     """
 
     handler: Handler
@@ -139,7 +140,7 @@ def protected_paths(ctx: AppContext) -> tuple[Path, ...]:
 
     A server database has no local file, so nothing is protected for it.
     """
-    return _local_files(ctx.db.backend, ctx.db.url.database)
+    return protected_files(ctx.db)
 
 
 def location_paths(location: str | None) -> tuple[Path, ...]:

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.domain.periods import FinancialYear, last_complete_financial_year
-from catalogue_app.reports.briefing import render_briefing
+from catalogue_app.reports.briefing import write_briefing
 from catalogue_app.reports.document import BuildCancelled
 from catalogue_app.services.briefing import SECTIONS
 from catalogue_app.services.changes import Change, LedgerChanged
-from catalogue_app.services.ledger import LedgerFilter, LedgerPage
+from catalogue_app.services.ledger import LedgerFilter, LedgerPage, protected_files
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.errors import show_failure
 from catalogue_app.ui.ops import OpProgress, QueryOp
@@ -50,6 +50,7 @@ class BriefingDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.briefings, self.ledger = ctx.briefings, ctx.ledger
+        self._protected = protected_files(ctx.db)
         self.today = today or date.today()
         self.setWindowTitle("Export briefing")
         self.setMinimumWidth(560)
@@ -175,8 +176,7 @@ class BriefingDialog(QDialog):
             self.chosen_sections(),
         )
         target = Path(path)
-        partial = target.with_name(target.name + ".part")
-        today, briefings = self.today, self.briefings
+        today, briefings, protected = self.today, self.briefings, self._protected
 
         def build(progress: OpProgress) -> str:
             try:
@@ -184,13 +184,17 @@ class BriefingDialog(QDialog):
                     buyer, start, end, marking=marking, today=today, sections=sections
                 )
                 progress.check()
-                render_briefing(data, str(partial), lambda: progress.cancelled)
-                partial.replace(target)
+                # the save dialog asked before replacing a file; the database is never replaced
+                write_briefing(
+                    data,
+                    target,
+                    overwrite=True,
+                    protected=protected,
+                    cancelled=lambda: progress.cancelled,
+                )
                 return str(target)
             except BuildCancelled:
                 return ""
-            finally:
-                partial.unlink(missing_ok=True)
 
         self.op = (
             QueryOp(self, build, kind="briefing", doing="export briefing", takes_progress=True)

@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.pooling import PoolOutcome
+from catalogue_app.interchange.comparison import write_comparison_csv
 from catalogue_app.reports import comparison as report
 from catalogue_app.reports.document import PageFurniture
 from catalogue_app.services.changes import CatalogueChanged, Change, LedgerChanged
 from catalogue_app.services.compare import ProductComparison, RouteOption
+from catalogue_app.services.ledger import protected_files
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.errors import show_failure
 from catalogue_app.ui.ops import QueryOp, latest_query_running
@@ -72,6 +74,7 @@ class CompareDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.compare = ctx.compare
+        self._protected = protected_files(ctx.db)
         self.codes = list(dict.fromkeys(codes))[:6]
         self.rows: list[ProductComparison] = []
         self.routes: list[RouteOption] = []
@@ -408,47 +411,42 @@ class CompareDialog(QDialog):
                 self.pool_product.currentData(), self.outcome, self.force_names
             )
         try:
-            return report.render(
-                PageFurniture("Product comparison", ", ".join(self.codes)), story, path
+            # the save dialog asked before replacing a file; the database is never replaced
+            return report.write_pdf(
+                PageFurniture("Product comparison", ", ".join(self.codes)),
+                story,
+                path,
+                overwrite=True,
+                protected=self._protected,
             )
+        except CatalogueError as exc:
+            QMessageBox.warning(self, "Export PDF", str(exc))
+            return 0
         except OSError as exc:
             QMessageBox.warning(self, "Export PDF", f"Cannot write {path}: {exc}")
             return 0
 
     def export_csv(self, path: str | None = None) -> int:
-        import csv
-
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export CSV", "comparison.csv", "CSV (*.csv)"
             )
             if not path:
                 return 0
+        blocks = report.comparison_blocks(
+            self.rows,
+            routes=self.routes,
+            route_product=self.route_product.currentData(),
+            quantity=self.quantity.value(),
+            outcome=self.outcome,
+            pool_product=self.pool_product.currentData(),
+            names=self.force_names,
+        )
         try:
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                # the same three parts as the PDF, each a block under a title row
-                writer = csv.writer(fh)
-                writer.writerow(["attribute", *[r.code for r in self.rows]])
-                for key, title in report.shown_attributes(self.rows):
-                    writer.writerow([title, *[report.plain(getattr(r, key)) for r in self.rows]])
-                code = self.route_product.currentData()
-                if code and self.routes:
-                    writer.writerows([[], [f"Routes for {code} at {self.quantity.value()}"]])
-                    writer.writerow(report.ROUTE_HEAD)
-                    for o in self.routes:
-                        writer.writerow([report.plain(v) for v in report.route_values(o)])
-                if self.outcome is not None:
-                    product = self.pool_product.currentData()
-                    writer.writerows([[], [f"Pooling demand for {product}"]])
-                    writer.writerow(report.POOL_HEAD)
-                    for m in self.outcome.members:
-                        values = report.pool_values(m, self.force_names)
-                        writer.writerow([report.plain(v) for v in values])
-                    o = self.outcome
-                    pooled = [o.pooled.unit_price, None, o.pooled.total, o.saving]
-                    writer.writerow(
-                        ["Pooled", o.quantity, o.pooled.route, *map(report.plain, pooled)]
-                    )
+            write_comparison_csv(blocks, path, overwrite=True, protected=self._protected)
+        except CatalogueError as exc:
+            QMessageBox.warning(self, "Export CSV", str(exc))
+            return 0
         except OSError as exc:
             QMessageBox.warning(self, "Export CSV", f"Cannot write {path}: {exc}")
             return 0
