@@ -74,3 +74,13 @@ _.officers  # ui/views.py buyer rows, Column("officers", ...)
 generate_synthetic_catalogue  # benchmarks/dataset.py builds its large catalogue with it
 _.cached_pages  # ui/products_model.py: tests assert which pages stay cached
 head_revision  # db/migrate.py: tests compare the migrated revision with the scripts' head
+
+# Read by the tests and the benchmarks to wait for background work or to check it.
+_.running_ops  # tests/ui/conftest.py: no worker outlives a test
+_.pending_ops  # tests/ui/conftest.py, benchmarks/gui_probe.py: results delivered
+_.settled  # tests/ui: the dialogs' previews have arrived
+_.set_filter  # tests/ui/test_purchases_ui.py: the Purchases model outside a window
+_.line_at  # tests/ui/test_purchases_ui.py
+_.upgraded_from  # tests/ui/test_ops.py: which settings version was upgraded
+_.atomic_text  # tests/unit/interchange/test_atomic.py
+_.render_ledger  # tests/unit/reports/test_ledger_pdf.py: the appendix table on its own

@@ -442,6 +442,3 @@ def _cpv_labels(folder: Path) -> dict[str, str]:
             raise ReferenceDataError(f"{path}: cannot read the CPV vocabulary ({exc})") from None
     return _cpv_cache[path]
 
-
-def cpv_label(code: str, folder: Path | None = None) -> str | None:
-    return _cpv_labels(folder or reference_dir()).get(code)

@@ -121,17 +121,6 @@ def atomic_text(
         handle.write(text)
 
 
-def atomic_bytes(
-    target: str | os.PathLike[str],
-    data: bytes,
-    *,
-    overwrite: bool = False,
-    protected: Iterable[Path] = (),
-) -> None:
-    with atomic_open(target, "wb", overwrite=overwrite, protected=protected) as handle:
-        handle.write(data)
-
-
 def _same_file(path: Path, guarded: Path) -> bool:
     if path.resolve() == guarded.resolve():
         return True

@@ -38,7 +38,6 @@ HEADERS = [
     "Saving",
 ]
 WIDTHS = [18 * mm, 38 * mm, 58 * mm, 38 * mm, 28 * mm, 14 * mm, 20 * mm, 27 * mm, 20 * mm]
-RIGHT = {5, 6, 7, 8}
 FONT_SIZE = 7.5
 PADDING = 2
 

@@ -49,16 +49,6 @@ class LedgerChanged:
     def touches_product(self, code: str | None) -> bool:
         return self.unbounded or (code is not None and code in self.products)
 
-    def touches_purchase(self, purchase_id: str | None) -> bool:
-        return self.unbounded or (purchase_id is not None and purchase_id in self.purchase_ids)
-
-    def merged(self, other: LedgerChanged) -> LedgerChanged:
-        return LedgerChanged(
-            self.purchase_ids | other.purchase_ids,
-            self.buyers | other.buyers,
-            self.products | other.products,
-            self.unbounded or other.unbounded,
-        )
 
 
 @dataclass(frozen=True)

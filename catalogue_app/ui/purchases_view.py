@@ -147,7 +147,6 @@ class PurchaseTableModel(QAbstractTableModel):
 
 class PurchasesView(CatalogueView):
     title = "Purchases"
-    record_requested = Signal(str)  # product code to fill in, or ""
     edit_requested = Signal(str)  # purchase id
     void_requested = Signal(str)  # purchase id
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -69,16 +69,6 @@ def view_splitter(view: str) -> Setting[QByteArray]:
 def view_header(view: str) -> Setting[QByteArray]:
     """A view's table columns: order, widths, hidden ones."""
     return _state(f"views/{view}/header")
-
-
-ALL_SETTINGS: tuple[Setting[Any], ...] = (
-    WINDOW_GEOMETRY,
-    WINDOW_SPLITTER,
-    WINDOW_VIEW,
-    SAVED_SEARCHES,
-    *(view_splitter(v) for v in VIEW_NAMES),
-    *(view_header(v) for v in VIEW_NAMES),
-)
 
 
 # -- upgrades -----------------------------------------------------------------------------

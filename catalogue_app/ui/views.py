@@ -176,7 +176,6 @@ class ProductsView(CatalogueView):
         self._facet_timer.setInterval(250)
         self._facet_timer.timeout.connect(self._count_facets)
         self._detail_code: str | None = None
-        self._detail_product: Any = None
         ctx.hub.changed.connect(self._changed)
         # First rows first: counting facets waits until the window has painted.
         self._count_all()
@@ -302,7 +301,6 @@ class ProductsView(CatalogueView):
     def _show_stats(self, result: tuple[str, Any, Any]) -> None:
         code, product, stats = result
         if code == self._detail_code:
-            self._detail_product = product
             self.detail.setHtml(product_html(product, stats, date.today()))
 
     def _changed(self, change: Change) -> None:
