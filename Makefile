@@ -1,5 +1,6 @@
 # Set-up from nothing but Python 3.11+ and make.
-#   make run    create .venv, install, migrate and seed the embedded database, open the app
+#   make run    create .venv, install, open the app (a new embedded database is created,
+#               migrated and seeded with the reference catalogue, and asks about demonstration data)
 #   make test   create .venv, install with test extras, run the whole suite offscreen
 #   make bench  measure speed and memory (see benchmarks/)
 
@@ -28,7 +29,6 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	@touch $@ $(VENV)/.installed-app
 
 run: $(VENV)/.installed-app
-	$(BIN)/catalogue-app db seed
 	$(BIN)/catalogue-app
 
 test: $(VENV)/.installed-test

@@ -1,4 +1,9 @@
-"""``db upgrade`` and ``db seed``: create, migrate and seed the database."""
+"""``db upgrade`` and ``db seed``: create, migrate and seed the database.
+
+Neither adds purchases unless asked: a new database gets the reference
+catalogue and an empty ledger; ``db seed --demo`` adds the invented
+demonstration history and ``db seed --remove-demo`` deletes it again.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,37 @@ from typing import TextIO
 
 from catalogue_app.cli.core import Subcommands, group, handles
 from catalogue_app.services.context import AppContext
+from catalogue_app.services.database import Database
 
 
 def add_commands(commands: Subcommands) -> None:
     actions = group(commands, "db", "create, migrate and seed the database")
     handles(
         actions.add_parser(
-            "upgrade", help="migrate the database to this version (backs it up first)"
+            "upgrade",
+            help="migrate the database to this version (backs it up first); never adds purchases",
         ),
         upgrade,
     )
-    seeder = actions.add_parser("seed", help="load the reference catalogue and demo history")
-    seeder.add_argument("--no-demo", action="store_true", help="reference catalogue only")
-    # `db seed --no-demo` on a new database must not seed the demo history first.
-    handles(seeder, seed, seed_new=lambda args: not args.no_demo)
+    seeder = actions.add_parser(
+        "seed",
+        help="load the reference catalogue (idempotent); add or remove the demonstration history",
+    )
+    demo = seeder.add_mutually_exclusive_group()
+    demo.add_argument(
+        "--demo",
+        action="store_true",
+        help="also add the invented demonstration purchases (marked as such everywhere)",
+    )
+    demo.add_argument(
+        "--remove-demo",
+        action="store_true",
+        help="delete the demonstration purchases, their shares and their audit events",
+    )
+    # The reference catalogue alone is what `db seed` loads now; the old flag that asked
+    # for that is still accepted so that existing scripts keep working.
+    demo.add_argument("--no-demo", action="store_true", help=argparse.SUPPRESS)
+    handles(seeder, seed)
 
 
 def upgrade(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
@@ -38,12 +60,49 @@ def upgrade(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f"{db.description} is up to date (schema {report.to_revision}).\n")
     if report.backup:
         out.write(f"Backup of the previous database: {report.backup}\n")
+    _say_if_read_only(db, out)
+    repeated = db.repeated_references()
+    if repeated:
+        out.write(
+            f"Warning: {len(repeated)} order reference{_s(len(repeated))} "
+            f"{'was' if len(repeated) == 1 else 'were'} recorded more than once by one buyer "
+            "before each reference had to be unique; review them and void the copies "
+            "that should not count:\n"
+        )
+        for r in repeated:
+            out.write(f"  {r.buyer}  {r.order_reference}  ({r.purchases} active purchases)\n")
 
 
 def seed(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     db = ctx.db
-    if db.seeded is not None:  # a new database is seeded as it is created
-        out.write(f"Created and seeded {db.description}: {db.seeded.summary()}.\n")
+    if args.remove_demo:
+        removed = db.remove_demo()
+        if removed:
+            out.write(
+                f"Removed {removed:,} demonstration purchase{_s(removed)} from {db.description}.\n"
+            )
+        else:
+            out.write(f"{db.description} holds no demonstration purchases: nothing removed.\n")
         return
-    report = db.seed(demo=not args.no_demo)
-    out.write(f"Seeded {db.description}: {report.summary()}.\n")
+    created = db.seeded  # a new database gets the reference catalogue as it is created
+    if created is not None:
+        out.write(f"Created and seeded {db.description}: {created.summary()}.\n")
+        if args.demo:
+            added = db.seed(demo=True)
+            out.write(f"Added {added.demo_purchases:,} illustrative demo purchases.\n")
+    else:
+        report = db.seed(demo=args.demo)
+        out.write(f"Seeded {db.description}: {report.summary()}.\n")
+    if db.has_demo_data():
+        out.write(
+            "The ledger includes demonstration data; `db seed --remove-demo` takes it out again.\n"
+        )
+
+
+def _say_if_read_only(db: Database, out: TextIO) -> None:
+    if db.read_only_reason is not None:
+        out.write(f"Opened read-only: {db.read_only_reason.rstrip('.')}.\n")
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -45,6 +45,7 @@ from catalogue_app.reports.markup import para
 from catalogue_app.services.briefing import CHAMPIONS_LISTED, SECTIONS, BriefingData, Line
 
 PREVIOUS = colors.HexColor("#9fb3c8")
+DEMO_MARK = "Includes demonstration data"
 WIDTH = 174 * mm
 
 
@@ -222,13 +223,14 @@ def briefing_story(d: BriefingData) -> list[Any]:
             figures=False,
         ),
     ]
-    if d.illustrative:
+    if d.includes_demo_data:
         story += [
             Spacer(1, 6 * mm),
+            para(DEMO_MARK, st["h2"]),
             para(
-                "This briefing is built from illustrative demonstration data: the purchases, "
-                "prices and most framework dates are invented to show how the briefing works. "
-                "Do not quote its figures as facts.",
+                "Some or all of the purchases counted in this briefing are invented "
+                "demonstration data, added to show how the briefing works. Do not quote its "
+                "figures as facts.",
                 st["body"],
             ),
         ]
@@ -282,7 +284,15 @@ def briefing_story(d: BriefingData) -> list[Any]:
 
 def _summary(d: BriefingData) -> list[Any]:
     st = styles()
-    out: list[Any] = [para(SECTIONS["summary"], st["h1"]), _key_figures(d), Spacer(1, 4 * mm)]
+    out: list[Any] = [para(SECTIONS["summary"], st["h1"])]
+    if d.includes_demo_data:
+        out.append(
+            para(
+                f"{DEMO_MARK}: the figures below count invented demonstration purchases.",
+                st["body_spaced"],
+            )
+        )
+    out += [_key_figures(d), Spacer(1, 4 * mm)]
     change = d.spend - d.previous_spend
     sentences = [
         f"{d.period_phrase}, {d.buyer_name} recorded {d.purchases:,} purchases totalling "
@@ -499,9 +509,10 @@ def render_briefing(
     ``cancelled`` is asked after each flowable; when it answers true the build stops
     with :class:`~catalogue_app.reports.document.BuildCancelled`.
     """
-    furniture = PageFurniture(
-        f"Procurement briefing, {d.period_label}", d.buyer_name, d.marking, d.generated_on
-    )
+    title = f"Procurement briefing, {d.period_label}"
+    if d.includes_demo_data:
+        title += f" — {DEMO_MARK}"  # in every page's header
+    furniture = PageFurniture(title, d.buyer_name, d.marking, d.generated_on)
     doc = ReportDocument(target, furniture)
     doc.cancelled = cancelled
     doc.build_story(briefing_story(d))

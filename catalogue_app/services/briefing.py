@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from catalogue_app import __version__
 from catalogue_app.db import models as m
+from catalogue_app.db.demo import is_demo_purchase
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import split_largest_remainder
 from catalogue_app.domain.periods import FinancialYear, last_complete_financial_year
@@ -26,7 +28,13 @@ from catalogue_app.domain.pricing import add_months
 from catalogue_app.domain.purchases import OFF_FRAMEWORK
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
-from catalogue_app.services.ledger import LedgerLine, find_buyer, ledger_lines, ledger_statement
+from catalogue_app.services.ledger import (
+    Buyer,
+    LedgerLine,
+    find_buyer,
+    ledger_lines,
+    ledger_statement,
+)
 
 ZERO = Decimal("0.00")
 CHAMPIONS_LISTED = 30  # a national catalogue has thousands of champions; the rest are counted
@@ -125,7 +133,7 @@ class BriefingData:
     members: list[MemberShare] = field(default_factory=list)
     expiring: list[Expiring] = field(default_factory=list)
     lines: list[LedgerLine] = field(default_factory=list)
-    illustrative: bool = False
+    includes_demo_data: bool = False  # a figure counts an invented demonstration purchase
     sections: tuple[str, ...] = tuple(SECTIONS)
 
     @property
@@ -191,7 +199,7 @@ class BriefingService:
         days = (end - start).days + 1
         previous_end = start - timedelta(days=1)
         previous_start = previous_end - timedelta(days=days - 1)
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             buyer = find_buyer(s, buyer_code)
             lines = ledger_lines(s, ledger_statement(buyer, start, end))
             previous = ledger_lines(s, ledger_statement(buyer, previous_start, previous_end))
@@ -226,11 +234,12 @@ class BriefingService:
             data.by_category = _group(lines, previous, lambda ln: categories[ln.product_code])
             data.by_supplier = _group(lines, previous, lambda ln: ln.supplier)
             data.by_route = _group(lines, previous, lambda ln: ln.route.framework or OFF_FRAMEWORK)
-            data.targets = self._targets(s, buyer)
+            counted = {ln.id for ln in lines} | {ln.id for ln in previous}
+            data.targets = self._targets(s, buyer, counted)
             data.members = self._members(s, buyer, lines) if buyer.ref.is_collaboration else []
             data.expiring = self._expiring(s, today)
-            data.illustrative = bool(lines) and self._illustrative(s, lines)
-            used = defaultdict(int)
+            data.includes_demo_data = _any_demo(s, counted)
+            used: dict[str, int] = defaultdict(int)
             for ln in lines:
                 used[ln.product_code] += 1
             champions = s.execute(
@@ -250,7 +259,8 @@ class BriefingService:
         data.fingerprint = _fingerprint(data)
         return data
 
-    def _targets(self, s, buyer) -> list[TargetProgress]:  # type: ignore[no-untyped-def]
+    def _targets(self, s: Session, buyer: Buyer, counted: set[str]) -> list[TargetProgress]:
+        """Progress against each savings target; adds the purchases it counts to ``counted``."""
         column = (
             m.SavingsTarget.buyer_collaboration_id
             if buyer.ref.is_collaboration
@@ -261,6 +271,7 @@ class BriefingService:
             select(m.SavingsTarget).where(column == buyer.id).order_by(m.SavingsTarget.period_start)
         ):
             lines = ledger_lines(s, ledger_statement(buyer, t.period_start, t.period_end))
+            counted.update(ln.id for ln in lines)
             by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
             for ln in lines:
                 by_month[_month_end(ln.order_date)] += ln.saving
@@ -331,18 +342,14 @@ class BriefingService:
                 )
         return sorted(result, key=lambda e: (e.ends, e.reference))
 
-    def _illustrative(self, s, lines) -> bool:  # type: ignore[no-untyped-def]
-        from catalogue_app.db.demo import DEMO_RECORDER
 
-        ids = [ln.id for ln in lines][:500]
-        return (
-            s.scalar(
-                select(m.Purchase.id)
-                .where(m.Purchase.id.in_(ids), m.Purchase.recorded_by == DEMO_RECORDER)
-                .limit(1)
-            )
-            is not None
-        )
+def _any_demo(s: Session, purchase_ids: set[str]) -> bool:
+    """Whether any of the purchases is invented demonstration data."""
+    ids = sorted(purchase_ids)
+    return any(
+        s.scalar(select(exists().where(m.Purchase.id.in_(ids[i : i + 500]), is_demo_purchase())))
+        for i in range(0, len(ids), 500)
+    )
 
 
 def _group(lines, previous, key) -> list[Line]:  # type: ignore[no-untyped-def]

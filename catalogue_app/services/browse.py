@@ -95,7 +95,7 @@ class BrowseService:
         self.db = db
 
     def price_stats(self, product_code: str) -> PriceStats:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             product_id = s.scalar(select(m.Product.id).where(m.Product.code == product_code))
             if product_id is None:
                 raise NotFoundError(f"no product has the code “{product_code}”")
@@ -128,7 +128,7 @@ class BrowseService:
 
     def framework_detail(self, reference: str, today: date | None = None) -> FrameworkDetail:
         today = today or date.today()
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             fw = s.scalar(
                 select(m.Framework)
                 .where(m.Framework.reference == reference)
@@ -192,7 +192,7 @@ class BrowseService:
             )
 
     def list_suppliers(self) -> list[SupplierRow]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             products = dict(
                 s.execute(
                     select(m.Product.supplier_id, func.count()).group_by(m.Product.supplier_id)
@@ -219,7 +219,7 @@ class BrowseService:
 
     def buyer_detail(self, code: str, today: date | None = None) -> BuyerDetail:
         fy = FinancialYear.containing(today or date.today())
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             buyer = find_buyer(s, code)
             members: list[tuple[str, str, date]] = []
             if buyer.kind is BuyerKind.COLLABORATION:

@@ -171,7 +171,7 @@ class CatalogueService:
 
     # -- forces and collaborations -------------------------------------------------
     def list_forces(self) -> list[ForceRow]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             rows = s.execute(
                 select(m.Force, m.Region.name)
                 .outerjoin(m.Region, m.Force.region_id == m.Region.id)
@@ -183,7 +183,7 @@ class CatalogueService:
             ]
 
     def list_collaborations(self) -> list[CollaborationRow]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             collabs = s.scalars(
                 select(m.Collaboration)
                 .options(
@@ -206,7 +206,7 @@ class CatalogueService:
     # -- frameworks -----------------------------------------------------------------
     def list_frameworks(self, today: date | None = None) -> list[FrameworkRow]:
         today = today or date.today()
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             lot_counts = dict(
                 s.execute(
                     select(m.Lot.framework_id, func.count()).group_by(m.Lot.framework_id)
@@ -242,7 +242,7 @@ class CatalogueService:
     def search_products(
         self, query: ProductQuery, *, limit: int | None = None, offset: int = 0
     ) -> Page:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             count_stmt, page_stmt = self.product_search_statements(s, query, limit, offset)
             total = s.scalar(count_stmt) or 0
             rows = [ProductRow(*row[:8], split_tags(row[8])) for row in s.execute(page_stmt)]
@@ -333,7 +333,7 @@ class CatalogueService:
 
     def facet_counts(self, query: ProductQuery, *, top: int = 25) -> dict[str, list[Facet]]:
         """For each facet, its values with how many products the search would show."""
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             result: dict[str, list[Facet]] = {}
             specs = {
                 "status": (m.Product.status, m.Product.status),
@@ -416,7 +416,7 @@ class CatalogueService:
         return stmt.order_by(ordered, m.Product.code)
 
     def get_product(self, code: str) -> ProductDetail:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             product = s.scalar(
                 select(m.Product)
                 .where(m.Product.code == code)

@@ -90,7 +90,7 @@ class CompareService:
         if quantity <= 0:
             raise ValidationError("the quantity must be more than zero", field="quantity")
         today = today or date.today()
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             product_row = s.scalar(select(m.Product).where(m.Product.code == product))
             if product_row is None:
                 raise NotFoundError(f"no product has the code “{product}”")
@@ -203,7 +203,7 @@ class CompareService:
         for code in codes:
             routes = self.routes(code, quantity, today)
             best = next(r for r in routes if r.active)
-            with self.db.transaction() as s:
+            with self.db.reading() as s:
                 p = s.scalar(
                     select(m.Product)
                     .where(m.Product.code == code)
@@ -243,7 +243,7 @@ class CompareService:
         return result
 
     def _last_paid(self, buyer_code: str, codes: list[str]) -> dict[str, Decimal]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             buyer = find_buyer(s, buyer_code)
             own = buyer.purchases_column
             paid: dict[str, Decimal] = {}
@@ -264,7 +264,7 @@ class CompareService:
         """Forces named, or the members of a collaboration named, with officer numbers."""
         day = today or date.today()
         forces: dict[str, Decimal] = {}
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             for code in buyers:
                 buyer = find_buyer(s, code.strip())
                 if buyer.kind is BuyerKind.FORCE:
@@ -300,7 +300,7 @@ class CompareService:
                 f"({', '.join(c for c, _ in members)})",
                 field="quantities",
             )
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             if (
                 s.scalar(
                     select(func.count()).select_from(m.Product).where(m.Product.code == product)

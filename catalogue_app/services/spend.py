@@ -116,9 +116,9 @@ class SpendService:
         self.db = db
 
     def by_buyer(self, start: date | None = None, end: date | None = None) -> list[SpendLine]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return [SpendLine(*row) for row in s.execute(spend_by_buyer_statement(start, end))]
 
     def by_category(self, start: date | None = None, end: date | None = None) -> list[SpendLine]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return [SpendLine(*row) for row in s.execute(spend_by_category_statement(start, end))]

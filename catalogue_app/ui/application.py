@@ -1,11 +1,15 @@
-"""Starting the desktop app: log, exception hooks, QApplication, database, main window."""
+"""Starting the desktop app: log, exception hooks, QApplication, database, main window.
+
+A database the app has just created holds the reference catalogue and an empty
+ledger; the window then asks once whether to add demonstration data.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from catalogue_app import APP_NAME, __version__, logs
@@ -44,8 +48,13 @@ def run_gui(database: str | None = None) -> int:
         QMessageBox.critical(None, APP_NAME, f"The catalogue could not be opened.\n\n{exc}")
         return 1
     log.info("started %s %s on %s", APP_NAME, __version__, db.description)
+    if db.read_only_reason is not None:
+        log.warning("opened read-only: %s", db.read_only_reason)
     window = MainWindow(db)
     window.show()
+    if db.migration is not None and db.migration.created:
+        # a new database: ask once, when the window is up, whether to add demonstration data
+        QTimer.singleShot(0, window.offer_demonstration_data)
     try:
         return app.exec()
     finally:

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.services.database import Database
+from catalogue_app.services.changes import Change, LedgerChanged
+from catalogue_app.services.database import Database, SeedReport
 from catalogue_app.services.ledger import (
     ImportRejected,
     ImportReport,
@@ -40,6 +41,11 @@ from catalogue_app.ui.briefing_dialog import BriefingDialog
 from catalogue_app.ui.compare_dialog import CompareDialog
 from catalogue_app.ui.context import UiContext
 from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.first_run import (
+    FirstRunDialog,
+    add_demonstration_data,
+    remove_demonstration_data,
+)
 from catalogue_app.ui.operations import purchases as purchase_ops
 from catalogue_app.ui.operations.purchases import Edited
 from catalogue_app.ui.ops import ChangeHub, CommandOp, QueryOp
@@ -66,7 +72,8 @@ class MainWindow(QMainWindow):
         self.hub = ChangeHub(self)
         self.ctx = UiContext(db, self.hub)
         self.saved = SavedSearches(self._settings)
-        self.setWindowTitle(f"{APP_NAME} — {db.description}")
+        self.has_demo_data = False  # known once the first check has come back
+        self._update_title()
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
@@ -91,6 +98,8 @@ class MainWindow(QMainWindow):
             view.restore_state()
         self._restore_state()
         self.products.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.hub.changed.connect(self._changed)
+        self.check_demo_data()
 
     # -- compatibility with the simple shell's names -------------------------------------------
     @property
@@ -163,6 +172,11 @@ class MainWindow(QMainWindow):
         self.briefing_action.setShortcut(QKeySequence("Ctrl+B"))
         self.briefing_action.triggered.connect(self.export_briefing)
         file_menu.addAction(self.briefing_action)
+        file_menu.addSeparator()
+        self.remove_demo_action = QAction("Remove &demonstration data…", self)
+        self.remove_demo_action.setVisible(False)
+        self.remove_demo_action.triggered.connect(lambda: self.remove_demonstration_data())
+        file_menu.addAction(self.remove_demo_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -246,6 +260,26 @@ class MainWindow(QMainWindow):
 
         for view in self.views:
             view.table.details_requested.connect(view.focus_details)
+        if self._db.read_only_reason is not None:
+            self._disable_writes(self._db.read_only_reason)
+
+    def _writing_actions(self) -> list[QAction]:
+        """The actions that change the ledger."""
+        return [
+            self.record_action,
+            self.record_product_action,
+            self.edit_action,
+            self.void_action,
+            self.import_action,
+            self.remove_demo_action,
+        ]
+
+    def _disable_writes(self, reason: str) -> None:
+        why = f"Not available: {reason.rstrip('.')}."
+        for action in self._writing_actions():
+            action.setEnabled(False)
+            action.setToolTip(why)
+            action.setStatusTip(why)
 
     def _build_status_bar(self) -> None:
         self.count_label = QLabel()
@@ -253,7 +287,93 @@ class MainWindow(QMainWindow):
         self.database_label = QLabel(f"Database: {self._db.description}")
         self.database_label.setAccessibleName("Database in use")
         self.statusBar().addWidget(self.count_label, 1)
+        self.read_only_label = QLabel("Read-only")
+        self.read_only_label.setObjectName("readOnlyMark")
+        self.read_only_label.setAccessibleName("Database is read-only")
+        self.read_only_label.setToolTip(self._db.read_only_reason or "")
+        self.read_only_label.setVisible(self._db.read_only)
+        self.statusBar().addPermanentWidget(self.read_only_label)
         self.statusBar().addPermanentWidget(self.database_label)
+
+    # -- what the title says about the data ------------------------------------------------------
+    def _update_title(self) -> None:
+        title = f"{APP_NAME} — {self._db.description}"
+        if self.has_demo_data:
+            title += " — includes demonstration data"
+        if self._db.read_only:
+            title += " — read-only"
+        self.setWindowTitle(title)
+
+    def _changed(self, change: Change) -> None:
+        if isinstance(change, LedgerChanged):
+            self.check_demo_data()
+
+    def check_demo_data(self) -> QueryOp[bool]:
+        """Ask (off the GUI thread) whether demonstration purchases are in the ledger."""
+        op = QueryOp(
+            self,
+            self._db.has_demo_data,
+            kind="demo-data",
+            doing="checking for demonstration data",
+        ).success(self._demo_checked)
+        op.run_in_background()
+        return op
+
+    def _demo_checked(self, present: bool) -> None:
+        self.has_demo_data = present
+        self.remove_demo_action.setVisible(present)
+        self._update_title()
+
+    def _refused_read_only(self) -> bool:
+        """Say why nothing can be changed, if so; true when the action must not go on."""
+        reason = self._db.read_only_reason
+        if reason is None:
+            return False
+        QMessageBox.information(self, APP_NAME, f"{reason.rstrip('.')}.")
+        return True
+
+    # -- first run ---------------------------------------------------------------------------------
+    def offer_demonstration_data(self) -> CommandOp[SeedReport] | None:
+        """On a new database: ask once whether to explore with demonstration data.
+
+        Returns the op adding the data when the officer chose it, else None.
+        """
+        if self._db.read_only:
+            return None
+        dialog = FirstRunDialog(self)
+        dialog.exec()
+        if not dialog.wants_demo:
+            return None
+        op = add_demonstration_data(self, self.hub, self._db).success(
+            lambda report: self.statusBar().showMessage(
+                f"Added {report.demo_purchases:,} demonstration purchases", 6000
+            )
+        )
+        op.run_in_background()
+        return op
+
+    def remove_demonstration_data(self, confirm: bool = True) -> CommandOp[int] | None:
+        """Delete the demonstration purchases after asking; real purchases stay."""
+        if self._refused_read_only():
+            return None
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Remove demonstration data",
+                "Delete every demonstration purchase from the ledger? Purchases recorded "
+                "by officers stay as they are.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        op = remove_demonstration_data(self, self.hub, self._db).success(
+            lambda removed: self.statusBar().showMessage(
+                f"Removed {removed:,} demonstration purchases", 6000
+            )
+        )
+        op.run_in_background()
+        return op
 
     # -- behaviour ----------------------------------------------------------------
     def current_view(self) -> CatalogueView:
@@ -357,6 +477,8 @@ class MainWindow(QMainWindow):
         split: str = "",
     ) -> CommandOp[RecordedPurchase] | None:
         """Ask for the purchase, then record it off the GUI thread; returns the running op."""
+        if self._refused_read_only():
+            return None
         dialog = self._dialog(
             product=product, buyer=buyer, quantity=quantity, route=route, split=split
         )
@@ -374,7 +496,7 @@ class MainWindow(QMainWindow):
 
     def edit_purchase(self, purchase_id: str | None) -> None:
         """Read the purchase as it is now, then open it for editing."""
-        if not purchase_id:
+        if not purchase_id or self._refused_read_only():
             return
         purchases = self.ctx.purchases
         QueryOp(
@@ -406,7 +528,7 @@ class MainWindow(QMainWindow):
         ).failure(refused).run_in_background()
 
     def void_purchase(self, purchase_id: str | None) -> CommandOp[StoredPurchase] | None:
-        if not purchase_id:
+        if not purchase_id or self._refused_read_only():
             return None
         reason, ok = QInputDialog.getText(self, "Void purchase", "Why is it void?")
         if not ok:
@@ -482,6 +604,8 @@ class MainWindow(QMainWindow):
         self, path: str | None = None
     ) -> CommandOp[ImportReport | ImportRejected] | None:
         """Import a CSV or XLSX file on a worker thread: all of it, or nothing."""
+        if self._refused_read_only():
+            return None
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
                 self, "Import purchases", "", "Spreadsheets (*.csv *.xlsx)"

@@ -21,21 +21,27 @@ TODAY = date.today()
 
 @contextmanager
 def service_entries(monkeypatch):
-    """Record, for every transaction opened, whether it was opened on the GUI thread."""
+    """Record, for every transaction opened (writing or reading), whether it was opened on
+    the GUI thread."""
     entered: list[bool] = []
-    real = Database.transaction
+    real = {name: getattr(Database, name) for name in ("transaction", "reading")}
 
-    @contextmanager
-    def watched(self):
-        entered.append(threading.current_thread() is threading.main_thread())
-        with real(self) as session:
-            yield session
+    def watching(opened):
+        @contextmanager
+        def watched(self):
+            entered.append(threading.current_thread() is threading.main_thread())
+            with opened(self) as session:
+                yield session
 
-    monkeypatch.setattr(Database, "transaction", watched)
+        return watched
+
+    for name, opened in real.items():
+        monkeypatch.setattr(Database, name, watching(opened))
     try:
         yield entered
     finally:
-        monkeypatch.setattr(Database, "transaction", real)
+        for name, opened in real.items():
+            monkeypatch.setattr(Database, name, opened)
 
 
 def filled_dialog(qtbot, window, *, ref="NOR/WF/1", units=3, stored=None, **_prefilled):

@@ -158,9 +158,9 @@ def test_bad_database_value_is_one_sentence_and_exit_1(value, message, capsys):
 def test_seed_is_idempotent_and_reports(new_location):
     code, out = run("--database", new_location, "db", "seed", "--no-demo")
     assert code == 0 and "46 forces" in out and "demo" not in out
-    code, out = run("--database", new_location, "db", "seed")
+    code, out = run("--database", new_location, "db", "seed", "--demo")
     assert code == 0 and "illustrative demo purchases" in out
-    code, out = run("--database", new_location, "db", "seed")
+    code, out = run("--database", new_location, "db", "seed", "--demo")
     assert code == 0 and "nothing to add" in out
     code, out = run("--database", new_location, "db", "upgrade")
     assert code == 0 and "up to date" in out

@@ -12,6 +12,8 @@ from catalogue_app.db import models as m
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.reports.briefing import render_briefing
 from catalogue_app.services.briefing import BriefingService
+from catalogue_app.services.context import AppContext
+from catalogue_app.services.ledger import PurchaseDraft, PurchaseService
 
 TODAY = date(2026, 11, 23)
 HOSTILE = '<font color="red">A&B</font> <img src="/etc/passwd"/> Heddlu ŵŷ €'
@@ -205,3 +207,64 @@ def test_the_appendix_turns_landscape_and_the_briefing_stays_portrait(db, tmp_pa
     assert not any(wide[:first_wide]) and all(wide[first_wide:])
     assert "Appendix: every purchase" in pages[first_wide].extract_text()
     assert "Method and sources" in pages[first_wide - 1].extract_text()
+
+
+DEMO_MARK = "Includes demonstration data"
+
+
+def page_texts(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_every_page_of_a_briefing_built_on_demonstration_data_says_so(db, tmp_path):
+    data = BriefingService(db).build("norfolk", date(2024, 4, 1), date(2025, 3, 31), today=TODAY)
+    assert data.purchases > 0 and data.includes_demo_data
+    path = tmp_path / "demo.pdf"
+    render_briefing(data, str(path))
+
+    pages = page_texts(path)
+    assert len(pages) > 3
+    assert all(DEMO_MARK in text for text in pages)
+    assert "invented demonstration data" in pages[0]  # the cover explains it
+    summary = next(text for text in pages if "Summary" in text and "spend in the period" in text)
+    assert f"{DEMO_MARK}: the figures below count invented demonstration purchases" in summary
+
+
+def test_a_briefing_of_real_purchases_carries_no_demonstration_mark(db, tmp_path):
+    """Real purchases only; one recorded by an officer whose login is "demo" is still real."""
+    assert db.remove_demo() > 0
+    officer = PurchaseService(AppContext(db, actor="demo"))
+    officer.record(
+        PurchaseDraft(
+            buyer="norfolk",
+            product="ATHENA",
+            quantity=3,
+            order_date=date(2024, 6, 3),
+            order_reference="NOR/REAL/1",
+            unit_price="120.00",
+        ),
+        "demo",
+        today=TODAY,
+    )
+    data = BriefingService(db).build("norfolk", date(2024, 4, 1), date(2025, 3, 31), today=TODAY)
+    assert data.purchases == 1 and not data.includes_demo_data
+    path = tmp_path / "real.pdf"
+    render_briefing(data, str(path))
+
+    text = pdf_text(path)
+    assert "recorded 1 purchases totalling £360.00" in text
+    assert "demonstration data" not in text.replace("all demonstration purchases", "")
+    assert not PdfReader(path).metadata.title.endswith(DEMO_MARK)
+
+
+def test_demonstration_purchases_in_the_previous_period_alone_still_mark_the_briefing(db):
+    """The comparison with the previous period counts them, so the briefing must say so."""
+    with db.transaction() as s:
+        s.execute(
+            update(m.Purchase)
+            .where(m.Purchase.order_date >= date(2024, 4, 1))
+            .values(recorded_by="officer")
+        )
+    data = BriefingService(db).build("norfolk", date(2024, 4, 1), date(2025, 3, 31), today=TODAY)
+    assert data.purchases > 0 and data.previous_spend > 0
+    assert data.includes_demo_data

@@ -1,7 +1,9 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 
+from catalogue_app.db import models as m
 from catalogue_app.domain.errors import NotFoundError, ValidationError
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery, search_terms
 
@@ -176,3 +178,13 @@ def test_framework_supplier_and_accreditation_filters(catalogue):
     valid = catalogue.search_products(ProductQuery(accredited_on=date(2026, 11, 23))).rows
     assert all(r.accredited_to is None or r.accredited_to >= date(2026, 11, 23) for r in valid)
     assert len(valid) < catalogue.search_products(ProductQuery()).total
+
+
+def test_browsing_never_waits_for_a_write_in_progress(db, catalogue):
+    """An import or a recording holds the write lock; searching and reading go on meanwhile."""
+    with db.transaction() as writing:
+        writing.execute(update(m.Region).values(name=m.Region.name))
+        assert catalogue.search_products(ProductQuery("athena")).rows[0].code == "ATHENA"
+        assert catalogue.get_product("ATHENA").code == "ATHENA"
+        assert any(f.code == "norfolk" for f in catalogue.list_forces())
+        assert catalogue.facet_counts(ProductQuery(""))

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalogue_app.db import models as m
 from catalogue_app.domain.errors import NotFoundError
@@ -65,3 +65,13 @@ def test_voided_purchases_do_not_count(db):
 def test_unknown_buyer_is_named(db):
     with pytest.raises(NotFoundError, match="no force or collaboration has the code “gotham”"):
         LedgerService(db).lines("gotham")
+
+
+def test_spend_summaries_never_wait_for_a_write_in_progress(db):
+    """While another action holds the write lock, the spend figures are still read."""
+    spend = SpendService(db)
+    expected = (spend.by_buyer(*FY), spend.by_category(*FY))
+    with db.transaction() as writing:
+        writing.execute(update(m.Region).values(name=m.Region.name))
+        assert (spend.by_buyer(*FY), spend.by_category(*FY)) == expected
+    assert expected[0] and expected[1]
