@@ -3,6 +3,7 @@ buyer, split rule), input parsing and splits."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,11 +11,13 @@ from decimal import Decimal
 from catalogue_app.domain.enums import BuyerKind
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import parse_money, parse_unit_price, split_largest_remainder
-from catalogue_app.domain.numbers import parse_whole_number
+from catalogue_app.domain.numbers import parse_whole_number, shown
 
 SPLIT_RULES = ("equal", "officers", "custom")
 OFF_FRAMEWORK = "off-framework"
 _LOT = "lot"
+# Only the form the message asks for: date.fromisoformat also reads 20250601 and 2025-W23-1.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,15 @@ def parse_order_date(value: object, today: date) -> date:
     elif isinstance(value, date):
         day = value
     else:
+        text = str(value).strip()
         try:
-            day = date.fromisoformat(str(value).strip())
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise ValidationError(
-                f"order date “{value}” is not a date written YYYY-MM-DD", field="order_date"
+                f"order date “{shown(value)}” is not a date written YYYY-MM-DD",
+                field="order_date",
             ) from None
     if day > today:
         raise ValidationError(f"order date {day.isoformat()} is in the future", field="order_date")

@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,9 @@ from catalogue_app.db import models as m
 from catalogue_app.db.constraints import is_duplicate_reference
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
+from catalogue_app.domain.numbers import shown
 from catalogue_app.interchange.purchases import (
+    EXPORT_COLUMNS,
     REQUIRED_COLUMNS,
     TEMPLATE_COLUMNS,
     SourceRow,
@@ -35,6 +38,7 @@ from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import queries
 from catalogue_app.services.ledger.model import (
     DuplicateReferenceError,
+    ImportRaced,
     ImportRejected,
     ImportReport,
     PurchaseDraft,
@@ -43,8 +47,8 @@ from catalogue_app.services.ledger.model import (
     StaleRevisionError,
     StoredPurchase,
 )
-from catalogue_app.services.ledger.queries import CHUNK, Lookups
-from catalogue_app.services.ledger.rules import ValidPurchase, validate
+from catalogue_app.services.ledger.queries import Lookups
+from catalogue_app.services.ledger.rules import ValidPurchase, differences, validate
 
 P = m.Purchase
 
@@ -196,20 +200,19 @@ class PurchaseService:
 
         Writes nothing; the purchase dialog calls it as the officer types.
         """
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             v = validate(Lookups(s), draft, today or self.context.today())
-            s.rollback()
         return v.recorded()
 
     def duplicate_reference(self, buyer: str, order_reference: str, exclude: str = "") -> bool:
         """Whether the buyer already used this order reference on an active purchase."""
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             found = queries.find_buyer(s, buyer)
             return queries.active_reference_used(s, found, order_reference.strip(), exclude)
 
     def routes(self, product: str, day: date) -> list[tuple[str, str, str]]:
         """(framework, lot, label) for every lot offering ``product`` on ``day``."""
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return [
                 (route.framework or "", route.lot or "", f"{route} — {title}")
                 for route, title in queries.open_routes(s, product, day)
@@ -217,7 +220,7 @@ class PurchaseService:
 
     def get(self, purchase_id: str) -> StoredPurchase:
         """A purchase as it is now, with the revision an edit must name."""
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return queries.stored(s, purchase_id)
 
     def edit(
@@ -379,9 +382,13 @@ class PurchaseService:
     ) -> ImportReport:
         """Validate every row with the dialog's rules; land all of them or none.
 
-        A row whose id, or whose buyer and order reference, is already in the
-        ledger as an active purchase (or earlier in the file) is counted as
-        already present and skipped, so importing the same file twice adds nothing.
+        Each row is a new purchase, or one already recorded: an active purchase of
+        the same buyer and order reference (or with the row's id) with the same
+        content, which is counted and skipped, so importing a file twice adds
+        nothing. Refused, naming every bad row: two rows with one buyer and order
+        reference (or one id); a row whose reference or id is already recorded with
+        different content; a row whose status is not active; a value in a column
+        the import does not read. A voided purchase's reference may be used again.
         Plain mappings are numbered as the rows after a header.
         """
         located = [
@@ -390,11 +397,9 @@ class PurchaseService:
         ]
         today = today or self.context.today()
         if located:
-            missing = [c for c in REQUIRED_COLUMNS if c not in located[0].values]
-            if missing:
-                raise ImportRejected(
-                    source, [RowError(1, c, "the column is missing") for c in missing]
-                )
+            header_errors = check_columns(located)
+            if header_errors:
+                raise ImportRejected(source, header_errors)
         errors: list[RowError] = []
         with self.db.transaction() as s:
             lookups = Lookups(s)
@@ -402,56 +407,181 @@ class PurchaseService:
             lookups.prefetch_frameworks(
                 str(r.values.get("framework") or "").strip() for r in located
             )
-            valid: list[ValidPurchase] = []
+            valid: list[tuple[SourceRow, ValidPurchase]] = []
             for row in located:
+                row_errors = row_problems(row)
                 try:
-                    valid.append(validate(lookups, _draft(row.values), today))
+                    checked = validate(lookups, _draft(row.values), today)
                 except ValidationError as exc:
-                    errors.append(RowError(row.row, exc.field or "?", str(exc)))
+                    row_errors.append(RowError(row.row, exc.field or "?", str(exc)))
+                else:
+                    if not row_errors:
+                        valid.append((row, checked))
+                errors += row_errors
+            errors += repeated_in_file(located)
+            fresh, already = _against_ledger(s, valid, errors)
             if errors:
-                raise ImportRejected(source, errors)
-            fresh = _not_present(s, valid)
+                raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
             if fresh:
-                with _one_active_reference(fresh[0].buyer.code, fresh[0].order_reference):
+                try:
                     _insert(s, fresh, self._audit(s, actor), "import")
-        return ImportReport(source, len(located), len(fresh), len(located) - len(fresh))
+                except IntegrityError as exc:
+                    if is_duplicate_reference(exc):
+                        raise ImportRaced(source) from None
+                    raise
+        return ImportReport(source, len(located), len(fresh), already)
 
 
 def _draft(values: Mapping[str, Any]) -> PurchaseDraft:
+    """A row's values as a draft: numbers and dates as the file holds them (a spreadsheet's
+    number cells go through the same bounds and exactness rules as text), the rest as text."""
     return PurchaseDraft(
         **{
-            k: (str(v) if v is not None and k != "order_date" else v)
+            k: (v if v is None or k in _TYPED_COLUMNS else str(v))
             for k, v in values.items()
             if k in TEMPLATE_COLUMNS
         }
     )
 
 
-def _not_present(s: Session, valid: list[ValidPurchase]) -> list[ValidPurchase]:
-    """The purchases of an import that are neither in the ledger nor earlier in the file."""
-    ids = [v.id for v in valid]
-    present_ids: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        present_ids.update(s.scalars(select(P.id).where(P.id.in_(ids[start : start + CHUNK]))))
-    refs = sorted({v.order_reference for v in valid})
-    present_refs: set[tuple[str, int | None, int | None]] = set()
-    for start in range(0, len(refs), CHUNK):
-        present_refs.update(
-            (ref, force_id, collaboration_id)
-            for ref, force_id, collaboration_id in s.execute(
-                select(P.order_reference, P.buyer_force_id, P.buyer_collaboration_id).where(
-                    P.order_reference.in_(refs[start : start + CHUNK]),
-                    P.status == PurchaseStatus.ACTIVE,
-                )
+_TYPED_COLUMNS = frozenset({"quantity", "unit_price", "baseline_unit_price", "order_date"})
+_ACTIVE = PurchaseStatus.ACTIVE.value
+
+
+def check_columns(rows: Sequence[SourceRow]) -> list[RowError]:
+    """What is wrong with a file's columns: a required one missing, or one the import does
+    not read that holds values (they would be lost; an empty one is harmless)."""
+    header = list(rows[0].values)
+    errors = [RowError(1, c, "the column is missing") for c in REQUIRED_COLUMNS if c not in header]
+    for column in header:
+        if column in EXPORT_COLUMNS or not any(_filled(r.values.get(column)) for r in rows):
+            continue
+        errors.append(RowError(1, column, _unknown_column(column)))
+    return errors
+
+
+def _unknown_column(column: str) -> str:
+    typed = column.strip().lower().replace(" ", "_").replace("-", "_")
+    close = get_close_matches(typed, TEMPLATE_COLUMNS, n=1, cutoff=0.6)
+    fix = (
+        f"rename it “{close[0]}”" if close else f"rename it to one of {', '.join(TEMPLATE_COLUMNS)}"
+    )
+    return f"an import does not read this column, so its values would be lost; {fix} or delete it"
+
+
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def row_problems(row: SourceRow) -> list[RowError]:
+    """What is wrong with a row before its values are checked: a value under no column name,
+    a status other than active."""
+    problems = [
+        RowError(
+            row.row,
+            f"column {letter}",
+            "holds a value, but the header names no column there; name the column or clear "
+            "the cell",
+        )
+        for letter in row.unnamed
+    ]
+    status = str(row.values.get("status") or "").strip()
+    if status and status.lower() != _ACTIVE:
+        problems.append(
+            RowError(
+                row.row,
+                "status",
+                f"the status is “{shown(status)}”, but an import records active purchases "
+                "only; remove this row, or its status to record it as active",
             )
         )
+    return problems
+
+
+def repeated_in_file(rows: Sequence[SourceRow]) -> list[RowError]:
+    """Rows that repeat the buyer and order reference, or the id, of an earlier row."""
+    errors: list[RowError] = []
+    first_reference: dict[tuple[str, str], int] = {}
+    first_id: dict[str, int] = {}
+    for row in rows:
+        buyer = str(row.values.get("buyer") or "").strip()
+        reference = str(row.values.get("order_reference") or "").strip()
+        if buyer and reference:
+            earlier = first_reference.setdefault((buyer, reference), row.row)
+            if earlier != row.row:
+                errors.append(
+                    RowError(
+                        row.row,
+                        "order_reference",
+                        f"this row repeats the order reference {reference} of row {earlier} "
+                        f"for {buyer}",
+                    )
+                )
+        given = str(row.values.get("id") or "").strip().lower()
+        if given:
+            earlier = first_id.setdefault(given, row.row)
+            if earlier != row.row:
+                errors.append(
+                    RowError(row.row, "id", f"this row repeats the id {given} of row {earlier}")
+                )
+    return errors
+
+
+def _against_ledger(
+    s: Session, valid: Sequence[tuple[SourceRow, ValidPurchase]], errors: list[RowError]
+) -> tuple[list[ValidPurchase], int]:
+    """The rows' purchases that are new, and how many are already recorded; a row that
+    clashes with a recorded purchase adds its error to ``errors``."""
+    by_id = queries.stored_by_ids(s, [v.id for _, v in valid])
+    by_reference = queries.active_by_reference(s, [v.order_reference for _, v in valid])
     fresh: list[ValidPurchase] = []
-    for v in valid:
-        force = v.buyer.kind is BuyerKind.FORCE
-        key = (v.order_reference, v.buyer.id if force else None, None if force else v.buyer.id)
-        if v.id in present_ids or key in present_refs:
+    already = 0
+    for row, v in valid:
+        mine = v.snapshot()
+        same_id = by_id.get(v.id)
+        if same_id is not None:
+            problem = _clash_by_id(same_id, mine)
+            if problem is None:
+                already += 1
+            else:
+                errors.append(RowError(row.row, "id", problem))
             continue
-        present_ids.add(v.id)
-        present_refs.add(key)
-        fresh.append(v)
-    return fresh
+        recorded = by_reference.get((v.buyer.code, v.order_reference), [])
+        if any(not differences(p.snapshot(), mine) for p in recorded):
+            already += 1
+        elif recorded:
+            first = recorded[0]
+            errors.append(
+                RowError(
+                    row.row,
+                    "order_reference",
+                    f"order reference {v.order_reference} is already recorded for "
+                    f"{v.buyer.code} as purchase {first.id} with "
+                    f"{_listed(differences(first.snapshot(), mine))}; void that purchase "
+                    "first to record this one instead",
+                )
+            )
+        else:
+            fresh.append(v)
+    return fresh, already
+
+
+def _clash_by_id(recorded: StoredPurchase, mine: dict[str, Any]) -> str | None:
+    """Why a row cannot be the recorded purchase with its id, or None when it is that very
+    purchase."""
+    which = f"purchase {recorded.id} ({recorded.order_reference} for {recorded.buyer})"
+    if recorded.status is not PurchaseStatus.ACTIVE:
+        return (
+            f"{which} is void; restore it in the ledger, or clear the id to record a new purchase"
+        )
+    changed = differences(recorded.snapshot(), mine)
+    if not changed:
+        return None
+    return (
+        f"{which} is already recorded with {_listed(changed)}; edit it in the ledger, or "
+        "clear the id to record a new purchase"
+    )
+
+
+def _listed(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]

@@ -74,6 +74,18 @@ class ImportRejected(CatalogueError):
         return "\n".join(lines)
 
 
+class ImportRaced(CatalogueError):
+    """Another writer recorded one of the file's order references while it was checked."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(
+            f"{source} was not imported: someone else recorded one of its order references "
+            "while it was being checked; nothing was written. Import it again to see which "
+            "rows are now already recorded"
+        )
+
+
 # -- what an officer enters, and what the ledger gives back --------------------------------
 
 

@@ -264,8 +264,16 @@ def _coded(stmt: Select, fw: Any) -> Select:
 
 def stored(session: Session, purchase_id: str) -> StoredPurchase:
     """A purchase as it is now, or :class:`NotFoundError`."""
+    found = stored_where(session, P.id == purchase_id)
+    if not found:
+        raise NotFoundError(f"no purchase has the id {purchase_id}")
+    return found[0]
+
+
+def stored_where(session: Session, *where: Any) -> list[StoredPurchase]:
+    """The purchases matching ``where`` as they are now, with their shares, by id."""
     fw = aliased(m.Framework)
-    row = session.execute(
+    rows = session.execute(
         _coded(
             select(
                 P,
@@ -275,28 +283,61 @@ def stored(session: Session, purchase_id: str) -> StoredPurchase:
                 m.Lot.number,
             ),
             fw,
-        ).where(P.id == purchase_id)
-    ).one_or_none()
-    if row is None:
-        raise NotFoundError(f"no purchase has the id {purchase_id}")
-    p, buyer, product, framework, lot = row
-    return StoredPurchase(
-        p.id,
-        p.revision,
-        PurchaseStatus(p.status),
-        p.void_reason,
-        buyer,
-        product,
-        framework,
-        lot,
-        p.quantity,
-        p.unit_price,
-        p.baseline_unit_price,
-        p.order_date,
-        p.order_reference,
-        p.notes,
-        shares_of(session, [p.id]).get(p.id, {}),
-    )
+        )
+        .where(*where)
+        .order_by(P.id)
+    ).all()
+    shares = shares_of(session, [row[0].id for row in rows])
+    return [
+        StoredPurchase(
+            p.id,
+            p.revision,
+            PurchaseStatus(p.status),
+            p.void_reason,
+            buyer,
+            product,
+            framework,
+            lot,
+            p.quantity,
+            p.unit_price,
+            p.baseline_unit_price,
+            p.order_date,
+            p.order_reference,
+            p.notes,
+            shares.get(p.id, {}),
+        )
+        for p, buyer, product, framework, lot in rows
+    ]
+
+
+def stored_by_ids(session: Session, ids: Sequence[str]) -> dict[str, StoredPurchase]:
+    """The purchases with these ids (whatever their status), fetched ``CHUNK`` at a time."""
+    wanted = sorted(set(ids))
+    found: dict[str, StoredPurchase] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for purchase in stored_where(session, P.id.in_(wanted[start : start + CHUNK])):
+            found[purchase.id] = purchase
+    return found
+
+
+def active_by_reference(
+    session: Session, references: Iterable[str]
+) -> dict[tuple[str, str], list[StoredPurchase]]:
+    """The active purchases with these order references, by (buyer code, order reference).
+
+    A list each, because references recorded twice before the database held one
+    active purchase per reference may still be there.
+    """
+    wanted = sorted(set(references))
+    found: dict[tuple[str, str], list[StoredPurchase]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for purchase in stored_where(
+            session,
+            P.order_reference.in_(wanted[start : start + CHUNK]),
+            P.status == PurchaseStatus.ACTIVE,
+        ):
+            found.setdefault((purchase.buyer, purchase.order_reference), []).append(purchase)
+    return found
 
 
 def export_records(session: Session, scope: Select) -> list[dict[str, Any]]:
@@ -445,6 +486,12 @@ class OfferInfo:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+def _codelike(text: str) -> bool:
+    """Whether ``text`` could be a stored code at all: not empty, and free of the NUL character
+    that PostgreSQL refuses even to compare (what is not found is reported by the caller)."""
+    return bool(text) and "\x00" not in text
+
+
 class Lookups:
     """Buyers, products, lots and offers by code, fetched once per transaction (in chunks
     for imports) so that validating a thousand rows costs a handful of queries."""
@@ -458,7 +505,7 @@ class Lookups:
         self.offers: dict[tuple[int, int], list[OfferInfo]] = {}
 
     def prefetch_frameworks(self, references: Iterable[str]) -> None:
-        wanted = sorted(set(references) - self.frameworks - {""})
+        wanted = sorted({r for r in references if _codelike(r)} - self.frameworks)
         for start in range(0, len(wanted), CHUNK):
             rows = self.session.execute(
                 select(m.Lot.id, m.Lot.number, m.Framework)
@@ -478,7 +525,7 @@ class Lookups:
         self.frameworks.update(wanted)
 
     def prefetch_products(self, codes: Iterable[str]) -> None:
-        wanted = sorted(set(codes) - set(self.products))
+        wanted = sorted({c for c in codes if _codelike(c)} - set(self.products))
         for start in range(0, len(wanted), CHUNK):
             for pid, code, price, status in self.session.execute(
                 select(m.Product.id, m.Product.code, m.Product.list_price, m.Product.status).where(

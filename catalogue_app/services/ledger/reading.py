@@ -37,7 +37,7 @@ class LedgerService:
         status: str = PurchaseStatus.ACTIVE,
         limit: int | None = None,
     ) -> list[LedgerLine]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             buyer = queries.find_buyer(s, buyer_code) if buyer_code else None
             stmt = queries.ledger_statement(buyer, start, end, status)
             if limit is not None:
@@ -52,7 +52,7 @@ class LedgerBrowser:
         self.db = db
 
     def page(self, f: LedgerFilter, limit: int, offset: int = 0) -> list[LedgerLine]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             stmt = (
                 queries.filtered(s, f)
                 .order_by(None)
@@ -61,7 +61,7 @@ class LedgerBrowser:
             return queries.ledger_lines(s, stmt.limit(limit).offset(offset))
 
     def summary(self, f: LedgerFilter) -> LedgerPage:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             count, spend, savings = queries.totals(s, queries.filtered(s, f))
             return LedgerPage([], count, spend, savings)
 
@@ -79,13 +79,13 @@ class LedgerExport:
         end: date | None = None,
         status: str = PurchaseStatus.ACTIVE,
     ) -> list[dict[str, Any]]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             buyer = queries.find_buyer(s, buyer_code) if buyer_code else None
             return queries.export_records(s, queries.ledger_statement(buyer, start, end, status))
 
     def records_for(self, f: LedgerFilter) -> list[dict[str, Any]]:
         """What the Purchases view shows under filter ``f``."""
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return queries.export_records(s, queries.filtered(s, f))
 
     def write(
@@ -104,5 +104,5 @@ class LedgerExport:
         write_purchases(records, path, fmt, overwrite=overwrite, protected=protected_files(self.db))
 
     def history(self, purchase_id: str) -> list[AuditEntry]:
-        with self.db.transaction() as s:
+        with self.db.reading() as s:
             return purchase_history(s, purchase_id)

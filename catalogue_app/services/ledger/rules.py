@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,6 +13,8 @@ from typing import Any
 
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
+from catalogue_app.domain.money import format_gbp
+from catalogue_app.domain.numbers import shown
 from catalogue_app.domain.pricing import unit_price_for_quantity
 from catalogue_app.domain.purchases import (
     Route,
@@ -19,7 +23,12 @@ from catalogue_app.domain.purchases import (
     parse_order_date,
     parse_quantity,
 )
-from catalogue_app.services.ledger.model import PurchaseDraft, RecordedPurchase, Share
+from catalogue_app.services.ledger.model import (
+    PurchaseDraft,
+    RecordedPurchase,
+    Share,
+    custom_split,
+)
 from catalogue_app.services.ledger.queries import (
     Buyer,
     Lookups,
@@ -40,7 +49,26 @@ def order_reference(text: str | None) -> str:
             f"the order reference is longer than {MAX_REFERENCE} characters",
             field="order_reference",
         )
+    _no_control_characters(reference, "order reference", "order_reference")
     return reference
+
+
+def notes(text: str | None) -> str:
+    """Free text; line breaks and tabs are kept, other control characters refused."""
+    written = (text or "").strip()
+    _no_control_characters(written, "the notes", "notes", allowed="\t\n\r")
+    return written
+
+
+def _no_control_characters(text: str, what: str, field: str, allowed: str = "") -> None:
+    """Refuse invisible control characters (a NUL byte, an escape), which no one types and
+    which PostgreSQL cannot even store."""
+    found = next((c for c in text if c not in allowed and unicodedata.category(c) == "Cc"), None)
+    if found is not None:
+        raise ValidationError(
+            f"{what} contains the control character U+{ord(found):04X}; remove it",
+            field=field,
+        )
 
 
 def purchase_id(text: str | None) -> str:
@@ -178,6 +206,45 @@ def validate(lookups: Lookups, d: PurchaseDraft, today: date) -> ValidPurchase:
         overridden,
         day,
         reference,
-        (d.notes or "").strip(),
+        notes(d.notes),
         shares(buyer, d.split, unit * quantity, day),
     )
+
+
+# -- comparing a purchase with one already recorded -------------------------------------------
+
+# What makes two purchases the same purchase, in the terms of their audit snapshots.
+_COMPARED = {
+    "buyer": "buyer",
+    "order_reference": "order reference",
+    "product": "product",
+    "route": "route",
+    "quantity": "quantity",
+    "unit_price": "unit price",
+    "baseline_unit_price": "baseline unit price",
+    "order_date": "order date",
+    "shares": "split",
+    "notes": "notes",
+}
+
+
+def differences(recorded: Mapping[str, Any], other: Mapping[str, Any]) -> list[str]:
+    """How ``other`` differs from ``recorded`` (both snapshots, as :meth:`ValidPurchase.
+    snapshot` makes them), as "quantity 5, not 6"; empty when they are the same purchase."""
+    return [
+        f"{label} {_as_text(key, recorded[key])}, not {_as_text(key, other[key])}"
+        for key, label in _COMPARED.items()
+        if recorded[key] != other[key]
+    ]
+
+
+def _as_text(key: str, value: Any) -> str:
+    if key in ("unit_price", "baseline_unit_price"):
+        return format_gbp(Decimal(value))
+    if key == "quantity":
+        return f"{value:,}"
+    if key == "shares":
+        return custom_split({code: Decimal(a) for code, a in value.items()}) or "none"
+    if key == "notes":
+        return f"“{shown(value)}”" if value else "none"
+    return str(value)

@@ -125,7 +125,7 @@ def test_an_xlsx_formula_cell_is_refused_naming_the_cell(tmp_path):
 def test_random_bytes_named_xlsx_are_refused_with_the_file_name(tmp_path):
     path = tmp_path / "in.xlsx"
     path.write_bytes(b"\x00\x01 not a workbook" * 10)
-    with pytest.raises(CatalogueError, match="in.xlsx cannot be read"):
+    with pytest.raises(CatalogueError, match="in.xlsx is not an Excel workbook: it is not a zip"):
         read_purchase_rows(path)
 
 
