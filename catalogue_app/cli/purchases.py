@@ -142,7 +142,14 @@ def export(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     ledger = LedgerExport(ctx.db)
     records = ledger.records(args.buyer, args.start, args.end, args.status)
     ledger.write(records, args.out, args.format, overwrite=args.force)
-    out.write(f"Exported {len(records):,} purchases to {args.out}\n")
+    demo = sum(1 for r in records if r.get("demonstration"))
+    note = (
+        f"; it includes demonstration data ({demo:,} invented purchases, marked"
+        " in its demonstration column)"
+        if demo
+        else ""
+    )
+    out.write(f"Exported {len(records):,} purchases to {args.out}{note}\n")
 
 
 def import_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:

@@ -59,6 +59,7 @@ EXPORT_COLUMNS = [
     "saving",
     "recorded_by",
     "recorded_at",
+    "demonstration",  # "yes" on generated demonstration purchases
 ]
 MONEY_COLUMNS = frozenset({"unit_price", "baseline_unit_price", "total", "saving"})
 TEMPLATE_EXAMPLE = {

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from catalogue_app.db import models as m
+from catalogue_app.db.demo import is_demo_purchase
 from catalogue_app.db.types import Money
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import NotFoundError, ValidationError
@@ -362,6 +363,7 @@ def export_records(session: Session, scope: Select) -> list[dict[str, Any]]:
             m.Supplier.name,
             P.recorded_by,
             P.recorded_at,
+            is_demo_purchase(),
         ),
         fw,
     ).join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
@@ -387,6 +389,7 @@ def export_records(session: Session, scope: Select) -> list[dict[str, Any]]:
         supplier,
         recorded_by,
         recorded_at,
+        demonstration,
     ) in rows:
         records.append(
             {
@@ -409,6 +412,8 @@ def export_records(session: Session, scope: Select) -> list[dict[str, Any]]:
                 "saving": (baseline - unit) * qty,
                 "recorded_by": recorded_by,
                 "recorded_at": recorded_at,
+                # invented history must never pass for real spend in a spreadsheet
+                "demonstration": "yes" if demonstration else "",
             }
         )
     return records

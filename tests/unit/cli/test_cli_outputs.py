@@ -138,3 +138,24 @@ def test_every_writing_command_offers_force_in_its_help(writer, capsys):
     assert info.value.code == 0
     help_text = capsys.readouterr().out
     assert "--force" in help_text and "if it exists already" in help_text
+
+
+def test_an_export_marks_demonstration_purchases(db_location, tmp_path, capsys):
+    import csv
+
+    from catalogue_app.cli import main
+
+    target = tmp_path / "ledger.csv"
+    code = main(
+        ["--database", db_location, "purchases", "export", "--format", "csv", "--out", str(target)]
+    )
+    assert code == 0
+    said = capsys.readouterr().out
+    assert "includes demonstration data" in said
+    with target.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and {r["demonstration"] for r in rows} == {"yes"}
+    # and the file still imports back as it came: nothing new, nothing refused
+    code = main(["--database", db_location, "purchases", "import", str(target)])
+    assert code == 0
+    assert f"Imported 0 of {len(rows):,} rows" in capsys.readouterr().out
