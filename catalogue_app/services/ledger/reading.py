@@ -62,7 +62,7 @@ class LedgerBrowser:
 
     def summary(self, f: LedgerFilter) -> LedgerPage:
         with self.db.reading() as s:
-            count, spend, savings = queries.totals(s, queries.filtered(s, f))
+            count, spend, savings = queries.totals(s, f)
             return LedgerPage([], count, spend, savings)
 
 
