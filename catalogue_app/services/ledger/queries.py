@@ -495,7 +495,6 @@ class LotInfo:
     number: str
     start: date
     effective_end: date
-    latest_end: date
 
     @property
     def route(self) -> Route:
@@ -547,7 +546,6 @@ class Lookups:
                     number,
                     fw.start_date,
                     term.effective_end,
-                    term.latest_possible_end,
                 )
         self.frameworks.update(wanted)
 
