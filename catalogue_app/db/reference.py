@@ -441,4 +441,3 @@ def _cpv_labels(folder: Path) -> dict[str, str]:
         except (OSError, json.JSONDecodeError) as exc:
             raise ReferenceDataError(f"{path}: cannot read the CPV vocabulary ({exc})") from None
     return _cpv_cache[path]
-

@@ -1,5 +1,6 @@
 """Text rules shared by the loaders and the services."""
 
+
 def split_tags(text: str | None) -> list[str]:
     if not text:
         return []

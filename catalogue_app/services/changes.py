@@ -50,7 +50,6 @@ class LedgerChanged:
         return self.unbounded or (code is not None and code in self.products)
 
 
-
 @dataclass(frozen=True)
 class CatalogueChanged:
     """Reference data changed: products, suppliers, frameworks, forces or collaborations.
