@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,12 +17,14 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
+    LongTable,
     NextPageTemplate,
     PageBreak,
     Spacer,
@@ -30,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.domain.pricing import add_months
 from catalogue_app.interchange.atomic import atomic_path
 from catalogue_app.reports.document import (
     ACCENT,
@@ -39,18 +43,38 @@ from catalogue_app.reports.document import (
     PageFurniture,
     ReportDocument,
     styles,
+    wrap,
 )
-from catalogue_app.reports.ledger import ledger_table
 from catalogue_app.reports.markup import para
-from catalogue_app.services.briefing import CHAMPIONS_LISTED, SECTIONS, BriefingData, Line
+from catalogue_app.services.briefing import (
+    CHAMPIONS_LISTED,
+    SAVINGS_DEFINITION,
+    SECTIONS,
+    BriefingData,
+    Line,
+    TargetProgress,
+    day_text,
+    plural,
+)
 
 PREVIOUS = colors.HexColor("#9fb3c8")
+_ONE_DAY = timedelta(days=1)
 DEMO_MARK = "Includes demonstration data"
 WIDTH = 174 * mm
 
 
 def _money(value: Decimal | None) -> str:
     return "—" if value is None else format_gbp(value)
+
+
+def _money_short(value: Decimal) -> str:
+    """A figure for a tile: £2.4m, £101k, or pounds and pence below £10,000."""
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if size >= 1_000_000:
+        return f"{sign}£{size / 1_000_000:,.1f}m"
+    if size >= 10_000:
+        return f"{sign}£{size / 1_000:,.0f}k"
+    return format_gbp(value)
 
 
 def _table(
@@ -63,7 +87,13 @@ def _table(
     """A table with a header row (none when ``head`` is empty) and an optional total.
     With ``figures``, numbers after the first column are set flush right."""
     st = styles()
-    body = [[para(h, st["head"]) for h in head]] if head else []
+    right = ParagraphStyle("head_right", st["head"], alignment=TA_RIGHT)
+    numeric = [
+        figures and n > 0 and bool(rows) and all(_numeric(r[n]) or r[n] in ("", "—") for r in rows)
+        for n in range(len(head))
+    ]
+    body = [[para(h, right if numeric[n] else st["head"]) for n, h in enumerate(head)]]
+    body = body if head else []
     body += [
         [
             para(c, st["cell_right"] if figures and n and _numeric(c) else st["cell"])
@@ -72,7 +102,13 @@ def _table(
         for r in rows
     ]
     if total:
-        body.append([para(c, st["cell_bold"]) for c in total])
+        bold_right = ParagraphStyle("cell_bold_right", st["cell_bold"], alignment=TA_RIGHT)
+        body.append(
+            [
+                para(c, bold_right if figures and n and _numeric(c) else st["cell_bold"])
+                for n, c in enumerate(total)
+            ]
+        )
     table = Table(body, colWidths=widths, repeatRows=1 if head else 0)
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT if head else colors.white),
@@ -90,50 +126,53 @@ def _numeric(text: str) -> bool:
     return text[:1] in "£-−0123456789" and any(ch.isdigit() for ch in text)
 
 
-def _lines_table(lines: list[Line], what: str, limit: int = 15) -> Table:
-    shown = lines[:limit]
-    rows = [[ln.label, _money(ln.spend), _money(ln.previous), _money(ln.change)] for ln in shown]
-    rest = lines[limit:]
-    if rest:
-        rows.append(
-            [
-                f"{len(rest)} more",
-                _money(sum((ln.spend for ln in rest), Decimal(0))),
-                _money(sum((ln.previous for ln in rest), Decimal(0))),
-                _money(sum((ln.change for ln in rest), Decimal(0))),
-            ]
-        )
-    total = [
-        "Total",
-        _money(sum((ln.spend for ln in lines), Decimal(0))),
-        _money(sum((ln.previous for ln in lines), Decimal(0))),
-        _money(sum((ln.change for ln in lines), Decimal(0))),
-    ]
+def _lines_table(lines: list[Line], what: str, compare: bool, limit: int = 15) -> Table:
+    """Spend by ``what``, the largest ``limit`` lines and the rest in one; with ``compare``,
+    beside the previous period, otherwise with each line's share of the spend."""
+    whole = sum((ln.spend for ln in lines), Decimal(0))
+
+    def figures(label: str, group: list[Line]) -> list[str]:
+        spend = sum((ln.spend for ln in group), Decimal(0))
+        if not compare:
+            share = (spend * 100 / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
+            return [label, _money(spend), f"{share}%"]
+        previous = sum((ln.previous for ln in group), Decimal(0))
+        return [label, _money(spend), _money(previous), _money(spend - previous)]
+
+    rows = [figures(ln.label, [ln]) for ln in lines[:limit]]
+    if lines[limit:]:
+        rows.append(figures(f"and {len(lines) - limit:,} more", lines[limit:]))
+    if compare:
+        head, widths = ["This period", "Previous period", "Change"], [30 * mm] * 3
+    else:
+        head, widths = ["This period", "Share of spend"], [30 * mm] * 2
     return _table(
-        [what, "This period", "Previous period", "Change"],
+        [what, *head],
         rows,
-        [84 * mm, 30 * mm, 30 * mm, 30 * mm],
-        total,
+        [174 * mm - sum(widths), *widths],
+        figures("Total", lines),
     )
 
 
-def _bar_chart(lines: list[Line], title: str) -> Drawing:
+def _bar_chart(lines: list[Line], title: str, compare: bool) -> Drawing:
     shown = lines[:8][::-1]
     height = 28 + 22 * max(1, len(shown))
-    drawing = Drawing(WIDTH, height + 20)
+    drawing = Drawing(WIDTH, height + 20)  # labels wrap at 140 points
     chart = HorizontalBarChart()
     chart.x, chart.y = 150, 10
     chart.width, chart.height = WIDTH - 170, height
     # bar lengths only: the figures printed beside the chart are the exact Decimals
-    chart.data = [[float(ln.previous) for ln in shown], [float(ln.spend) for ln in shown]]
-    chart.categoryAxis.categoryNames = [ln.label[:34] for ln in shown]
+    chart.data = [[float(ln.spend) for ln in shown]]
+    if compare:
+        chart.data.insert(0, [float(ln.previous) for ln in shown])
+    chart.categoryAxis.categoryNames = ["\n".join(wrap(ln.label, 140, size=6.5)) for ln in shown]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 6.5
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 6.5
     chart.valueAxis.labelTextFormat = lambda v: f"£{v / 1000:,.0f}k"
     chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = PREVIOUS
+    chart.bars[0].fillColor = PREVIOUS if compare else ACCENT
     chart.bars[1].fillColor = ACCENT
     chart.barSpacing = 1
     drawing.add(chart)
@@ -143,26 +182,30 @@ def _bar_chart(lines: list[Line], title: str) -> Drawing:
             WIDTH - 170, height + 10, "■ this period", fontName=FONT, fontSize=7, fillColor=ACCENT
         )
     )
-    drawing.add(
-        String(
-            WIDTH - 100,
-            height + 10,
-            "■ previous period",
-            fontName=FONT,
-            fontSize=7,
-            fillColor=PREVIOUS,
+    if compare:
+        drawing.add(
+            String(
+                WIDTH - 100,
+                height + 10,
+                "■ previous period",
+                fontName=FONT,
+                fontSize=7,
+                fillColor=PREVIOUS,
+            )
         )
-    )
     return drawing
 
 
-def _savings_chart(target: Any) -> Drawing:
+def _savings_chart(target: TargetProgress) -> Drawing:
     drawing = Drawing(WIDTH, 150)
     plot = LinePlot()
     plot.x, plot.y, plot.width, plot.height = 50, 20, WIDTH - 70, 110
     # plotted coordinates only; the figures in the text and tables stay Decimal
-    points = [(n, float(v)) for n, (_, v) in enumerate(target.cumulative)]
-    last = max(1, len(points) - 1)
+    points = [(n, float(v)) for n, (_, v) in enumerate(target.cumulative)] or [(0, 0.0)]
+    months = [target.cumulative[0][0]] if target.cumulative else [target.start]
+    while months[-1] < target.end:  # month ends to the end of the target, counted or not
+        months.append(add_months(months[-1].replace(day=1), 2).replace(day=1) - _ONE_DAY)
+    last = max(1, len(months) - 1)
     plot.data = [points, [(0, 0.0), (last, float(target.amount))]]
     plot.lines[0].strokeColor = ACCENT
     plot.lines[0].strokeWidth = 1.5
@@ -171,7 +214,6 @@ def _savings_chart(target: Any) -> Drawing:
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
     plot.xValueAxis.labels.fontName = FONT
     plot.xValueAxis.labels.fontSize = 6.5
-    months = [d for d, _ in target.cumulative]
     plot.xValueAxis.labelTextFormat = lambda v: (
         months[int(v)].strftime("%b %Y") if 0 <= int(v) < len(months) else ""
     )
@@ -215,7 +257,7 @@ def briefing_story(d: BriefingData) -> list[Any]:
                     "Members of the police authority / the police and crime commissioner's office",
                 ],
                 ["Protective marking", d.marking],
-                ["Generated", f"{d.generated_on.day} {d.generated_on:%B %Y}"],
+                ["Generated", day_text(d.generated_on)],
                 ["Prepared with", f"catalogue-app {d.version}"],
                 ["Data fingerprint", d.fingerprint],
             ],
@@ -246,20 +288,21 @@ def briefing_story(d: BriefingData) -> list[Any]:
             )
         )
     if "spend" in sections and d.lines:
+        compare = _compares(d)
         story += [
             CondPageBreak(120 * mm),
             para(SECTIONS["spend"], st["h1"]),
-            _bar_chart(d.by_category, "Spend by category (largest eight)"),
+            _bar_chart(d.by_category, "Spend by category (largest eight)", compare),
             Spacer(1, 3 * mm),
-            _lines_table(d.by_category, "Category"),
+            _lines_table(d.by_category, "Category", compare),
             Spacer(1, 5 * mm),
             CondPageBreak(60 * mm),
             para("By supplier", st["h2"]),
-            _lines_table(d.by_supplier, "Supplier"),
+            _lines_table(d.by_supplier, "Supplier", compare),
             Spacer(1, 5 * mm),
             CondPageBreak(50 * mm),
-            para("By route", st["h2"]),
-            _lines_table(d.by_route, "Route"),
+            para("By framework", st["h2"]),
+            _lines_table(d.by_route, "Framework", compare),
         ]
     if "savings" in sections:
         story += [PageBreak(), *_savings(d)]
@@ -272,12 +315,12 @@ def briefing_story(d: BriefingData) -> list[Any]:
     if "method" in sections:
         story += [CondPageBreak(60 * mm), *_method(d)]
     if "appendix" in sections and d.lines:
-        # the ledger's nine columns need a landscape page, as in the ledger PDF
+        # nine columns need a landscape page, as in the ledger PDF
         story += [
             NextPageTemplate("wide"),
             PageBreak(),
             para(SECTIONS["appendix"], st["h1"]),
-            ledger_table(d.lines),
+            _appendix_table(d),
         ]
     return story
 
@@ -293,26 +336,32 @@ def _summary(d: BriefingData) -> list[Any]:
             )
         )
     out += [_key_figures(d), Spacer(1, 4 * mm)]
-    change = d.spend - d.previous_spend
-    sentences = [
-        f"{d.period_phrase}, {d.buyer_name} recorded {d.purchases:,} purchases totalling "
-        f"{_money(d.spend)}, against {_money(d.previous_spend)} in the previous period of "
-        f"the same length ({'up' if change >= 0 else 'down'} {_money(abs(change))}).",
-        f"Buying through frameworks rather than at list price realised savings of "
-        f"{_money(d.savings)}.",
-        f"{d.framework_share}% of spend ({_money(d.framework_spend)}) went through framework "
-        f"agreements; {_money(d.spend - d.framework_spend)} was bought off-framework.",
-    ]
-    for t in d.targets:
-        upper = f"–{_money(t.upper)}" if t.upper else ""
-        sentences.append(
-            f"Against the target of {_money(t.amount)}{upper} ({t.description}, "
-            f"{t.start.year}–{t.end.year}), realised savings recorded here come to "
-            f"{_money(t.realised)}: {t.percent}% of the target, with {_money(t.remaining)} "
-            "still to find."
+    previous = f"{day_text(d.previous_start)} to {day_text(d.previous_end)}"
+    if d.previous_spend or d.previous_savings:
+        change = d.spend - d.previous_spend
+        compared = (
+            f", against {_money(d.previous_spend)} in the previous period of the same length "
+            f"({previous}), {'up' if change >= 0 else 'down'} {_money(abs(change))}."
         )
+    else:
+        compared = f". Nothing was recorded in the previous period of the same length ({previous})."
+    sentences = [
+        f"{d.period_phrase}, {d.buyer_name} recorded {plural(d.purchases, 'purchase')} "
+        f"totalling {_money(d.spend)}{compared}"
+    ]
+    if d.lines:
+        sentences += [
+            f"These purchases realised savings of {_money(d.savings)} against baseline "
+            "prices (Method and sources says how a saving is counted).",
+            f"{d.framework_share}% of spend ({_money(d.framework_spend)}) went through "
+            f"framework agreements; {_money(d.spend - d.framework_spend)} was bought "
+            "off-framework.",
+        ]
+    if not d.targets:
+        sentences.append("No savings target is set for this period.")
+    sentences += [_progress(t) for t in d.targets]
     out += [para(s, st["body_spaced"]) for s in sentences]
-    if d.lines and d.biggest_changes:
+    if d.lines and _compares(d):
         out += [
             Spacer(1, 3 * mm),
             para("The three biggest changes against the previous period, by category:", st["body"]),
@@ -330,16 +379,40 @@ def _summary(d: BriefingData) -> list[Any]:
     return out
 
 
+def _compares(d: BriefingData) -> bool:
+    """Whether the previous period had any spend to compare with."""
+    return any(ln.previous for ln in d.by_category)
+
+
+def _target_amount(t: TargetProgress) -> str:
+    return _money(t.amount) + (f" to {_money(t.upper)}" if t.upper else "")
+
+
+def _progress(t: TargetProgress) -> str:
+    """One sentence: a target, the savings counted against it so far and what is left."""
+    sentence = (
+        f"Against the savings target of {_target_amount(t)} for {day_text(t.start)} to "
+        f"{day_text(t.end)}, savings realised from {day_text(t.start)} to "
+        f"{day_text(t.counted_to)} come to {_money(t.realised)}, {t.percent}% of "
+        f"{_money(t.amount)}"
+    )
+    if not t.remaining:
+        return sentence + "; the target has been met."
+    if t.finished:
+        return sentence + f"; the target period ended {_money(t.remaining)} short."
+    return sentence + f", with {_money(t.remaining)} still to find by {day_text(t.end)}."
+
+
 def _key_figures(d: BriefingData) -> Table:
     """The four figures a reader looks for first, as a row of tiles."""
     st = styles()
     tiles = [
-        (_money(d.spend), "spend in the period"),
-        (_money(d.savings), "savings realised"),
+        (_money_short(d.spend), "spend in the period"),
+        (_money_short(d.savings), "savings realised"),
         (f"{d.framework_share}%", "of spend through frameworks"),
-        (f"{d.purchases:,}", "purchases"),
+        (f"{d.purchases:,}", "purchase" if d.purchases == 1 else "purchases"),
     ]
-    widths = [50 * mm, 48 * mm, 42 * mm, 34 * mm]
+    widths = [46 * mm, 46 * mm, 46 * mm, 36 * mm]
     cells = []
     for (figure, label), width in zip(tiles, widths, strict=True):
         # a national total may be long: shrink it to stay on one line rather than break it
@@ -367,21 +440,16 @@ def _savings(d: BriefingData) -> list[Any]:
     st = styles()
     out: list[Any] = [para(SECTIONS["savings"], st["h1"])]
     if not d.targets:
-        out.append(para(f"No savings target is recorded for {d.buyer_name}.", st["body"]))
+        out.append(para("No savings target is set for this period.", st["body"]))
     for t in d.targets:
         out.append(
             KeepTogether(
                 [
-                    para(t.description, st["h2"]),
-                    para(
-                        f"Target {_money(t.amount)}"
-                        + (f" to {_money(t.upper)}" if t.upper else "")
-                        + f" between {t.start.isoformat()} and {t.end.isoformat()}; realised "
-                        f"{_money(t.realised)} ({t.percent}%); {_money(t.remaining)} to go. "
-                        f"Source: {t.source}",
-                        st["body"],
-                    ),
+                    para(f"Target for {day_text(t.start)} to {day_text(t.end)}", st["h2"]),
+                    para(t.description, st["body_spaced"]),
+                    para(_progress(t), st["body_spaced"]),
                     _savings_chart(t),
+                    para(f"Source of the target: {t.source}", st["small"]),
                 ]
             )
         )
@@ -389,11 +457,12 @@ def _savings(d: BriefingData) -> list[Any]:
 
 
 def _champion_rows(champions: list[Any], bought: bool) -> list[list[str]]:
-    """The first CHAMPIONS_LISTED champions (the service has ordered them), then a count."""
+    """The first CHAMPIONS_LISTED champions (the service has ordered them), then a count;
+    when ``bought``, with when each was first bought and how often in the period."""
     rows = [
         [
             c.name,
-            f"{c.purchases:,}" if bought else "—",
+            *([day_text(c.first_bought) if c.first_bought else "—", f"{c.purchases:,}"] * bought),
             _money(c.peers.lowest),
             _money(c.peers.median),
             _money(c.peers.highest),
@@ -401,31 +470,47 @@ def _champion_rows(champions: list[Any], bought: bool) -> list[list[str]]:
         for c in champions[:CHAMPIONS_LISTED]
     ]
     if len(champions) > CHAMPIONS_LISTED:
-        rows.append([f"and {len(champions) - CHAMPIONS_LISTED:,} more", "", "", "", ""])
+        more = f"and {len(champions) - CHAMPIONS_LISTED:,} more"
+        rows.append([more] + [""] * (len(rows[0]) - 1))
     return rows
 
 
 def _champions(d: BriefingData) -> list[Any]:
     st = styles()
+    if d.buyer_kind == "collaboration":
+        how = f"{d.buyer_name} has bought it jointly"
+    else:
+        how = (
+            f"{d.buyer_name} has bought it, alone or through a collaboration it belonged "
+            "to at the time"
+        )
     out: list[Any] = [
         para(SECTIONS["champions"], st["h1"]),
         para(
+            f"A champion product is in use when {how} by {day_text(d.end)}. "
             "What peers paid is shown only as the lowest, median and highest "
             "unit price across all forces' purchases.",
             st["small"],
         ),
     ]
-    head = ["Champion product", "Bought here", "Lowest", "Median", "Highest"]
-    widths = [74 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]
+    prices, widths = ["Lowest", "Median", "Highest"], [22 * mm] * 3
     if d.champions_used:
         out += [
             para(f"In use ({len(d.champions_used):,})", st["h2"]),
-            _table(head, _champion_rows(d.champions_used, True), widths),
+            _table(
+                ["Champion product", "First bought", "Bought in period", *prices],
+                _champion_rows(d.champions_used, True),
+                [64 * mm, 22 * mm, 22 * mm, *widths],
+            ),
         ]
     if d.champions_unused:
         out += [
-            para(f"Not bought in this period ({len(d.champions_unused):,})", st["h2"]),
-            _table(head, _champion_rows(d.champions_unused, False), widths),
+            para(f"Not yet adopted ({len(d.champions_unused):,})", st["h2"]),
+            _table(
+                ["Champion product", *prices],
+                _champion_rows(d.champions_unused, False),
+                [108 * mm, *widths],
+            ),
         ]
     return out
 
@@ -459,7 +544,8 @@ def _expiring(d: BriefingData) -> list[Any]:
     out: list[Any] = [
         para(SECTIONS["expiring"], st["h1"]),
         para(
-            f"Framework agreements ending in the twelve months after {d.generated_on.isoformat()}.",
+            "Framework agreements ending in the twelve months after "
+            f"{day_text(d.generated_on)}, the day this briefing was generated.",
             st["small"],
         ),
     ]
@@ -469,8 +555,8 @@ def _expiring(d: BriefingData) -> list[Any]:
         [
             e.reference,
             e.title,
-            e.ends.isoformat(),
-            f"{e.extensions_left} × {e.extension_months} months" if e.extensions_left else "none",
+            day_text(e.ends),
+            f"{e.extensions_left} × {e.extension_months} months" if e.extensions_left else "None",
         ]
         for e in d.expiring
     ]
@@ -479,26 +565,117 @@ def _expiring(d: BriefingData) -> list[Any]:
         _table(
             ["Reference", "Framework", "Ends", "Extensions left"],
             rows,
-            [30 * mm, 90 * mm, 24 * mm, 30 * mm],
+            [32 * mm, 88 * mm, 24 * mm, 30 * mm],
+            figures=False,
         ),
     ]
 
 
 def _method(d: BriefingData) -> list[Any]:
     st = styles()
+    whose = (
+        f"the joint purchases recorded for {d.buyer_name}"
+        if d.buyer_kind == "collaboration"
+        else f"the purchases {d.buyer_name} recorded itself and the joint purchases of "
+        "collaborations it has a share in"
+    )
     text = [
-        "Spend is quantity × unit price of every active (not voided) purchase in the period; "
-        "a force's figures include the joint purchases of collaborations it shares in.",
-        "A saving is quantity × (baseline unit price − unit price paid); the baseline is the "
-        "product's list price at the time unless the officer recorded another. Money is held "
-        "exactly in pence and rounded half up to the penny in one place.",
-        "The totals here equal the sums of the ledger export made with: catalogue-app "
-        f"purchases export --buyer {d.buyer_code} --from {d.start.isoformat()} "
-        f"--to {d.end.isoformat()}",
+        f"The figures come from the purchase ledger kept in this catalogue: {whose}, "
+        f"ordered from {day_text(d.start)} to {day_text(d.end)} and not voided. A ledger "
+        "export for the same buyer and period lists the same purchases, and its totals "
+        "agree with this briefing to the penny.",
+        "Spend is quantity × unit price of each of those purchases. The previous period is "
+        "the same number of days immediately before, counted the same way.",
+        SAVINGS_DEFINITION,
+        "Money is held exactly in pence and rounded half up to the penny in one place. The "
+        "summary tiles show the same figures rounded: to the nearest £1,000 from £10,000, "
+        "and to the nearest £100,000 from £1 million.",
         "Reference prices, most framework dates and all demonstration purchases are "
         "illustrative; each record of the catalogue says where its facts come from.",
     ]
-    return [para(SECTIONS["method"], st["h1"]), *[para(t, st["body"]) for t in text]]
+    return [para(SECTIONS["method"], st["h1"]), *[para(t, st["body_spaced"]) for t in text]]
+
+
+APPENDIX_HEAD = [
+    "Date",
+    "Order reference",
+    "Product",
+    "Supplier",
+    "Route",
+    "Qty",
+    "Unit price",
+    "Total",
+    "Saving",
+]
+APPENDIX_WIDTHS = [x * mm for x in (18, 31, 52, 31, 47, 12, 20, 27, 23)]  # 261 mm: landscape A4
+APPENDIX_SIZE, APPENDIX_LEADING, APPENDIX_PAD = 7.0, 8.5, 2.0
+WRAPPED = (1, 2, 3, 4)  # order reference, product, supplier, route: wrapped, never cut
+
+
+def _appendix_table(d: BriefingData) -> LongTable:
+    """Every purchase, one row each, with long names wrapped onto more lines. Cells are
+    plain strings (drawn literally, never markup); each row's height is measured once
+    here, so reportlab need not measure it again at every page break."""
+    room = [w - 2 * APPENDIX_PAD for w in APPENDIX_WIDTHS]
+    body: list[list[str]] = [APPENDIX_HEAD]
+    heights = [APPENDIX_LEADING + 2 * APPENDIX_PAD]
+    for ln in d.lines:
+        cells = [
+            day_text(ln.order_date),
+            ln.order_reference,
+            ln.product,
+            ln.supplier,
+            d.route_name(ln.route),
+            f"{ln.quantity:,}",
+            format_gbp(ln.unit_price),
+            format_gbp(ln.total),
+            format_gbp(ln.saving),
+        ]
+        most = 1
+        for n in WRAPPED:
+            lines = wrap(cells[n], room[n], FONT, APPENDIX_SIZE)
+            cells[n] = "\n".join(lines)
+            most = max(most, len(lines))
+        body.append(cells)
+        heights.append(most * APPENDIX_LEADING + 2 * APPENDIX_PAD)
+    body.append(
+        [
+            "Total",
+            plural(len(d.lines), "purchase"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            format_gbp(d.spend),
+            format_gbp(d.savings),
+        ]
+    )
+    heights.append(APPENDIX_LEADING + 2 * APPENDIX_PAD)
+    table = LongTable(body, colWidths=APPENDIX_WIDTHS, rowHeights=heights, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), APPENDIX_SIZE),
+                ("LEADING", (0, 0), (-1, -1), APPENDIX_LEADING),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+                ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
+                ("ALIGN", (5, 0), (-1, -1), "RIGHT"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#f2f5f8")]),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
+                ("TOPPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+                ("LEFTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+            ]
+        )
+    )
+    return table
 
 
 def render_briefing(

@@ -107,6 +107,42 @@ def fit(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
     return text[:low].rstrip() + "…"
 
 
+def wrap(text: str, width: float, font: str = FONT, size: float = 7.5) -> list[str]:
+    """``text`` broken into lines that fit ``width`` points: at spaces where it can, and
+    inside a word too long for a line (after a "/" or "-" when there is one), never cut."""
+    lines: list[str] = []
+    line = ""
+    for word in " ".join(str(text).split()).split(" "):
+        candidate = f"{line} {word}" if line else word
+        if pdfmetrics.stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
+            cut = _longest_prefix(line, width, font, size)
+            softer = max(line.rfind("/", 0, cut), line.rfind("-", 0, cut)) + 1
+            cut = softer if softer > 0 else cut
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _longest_prefix(text: str, width: float, font: str, size: float) -> int:
+    """The length of the longest prefix of ``text`` within ``width`` (at least one character)."""
+    low, high = 1, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if pdfmetrics.stringWidth(text[:mid], font, size) <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
 class BuildCancelled(Exception):
     """Raised inside a build when the user cancels it."""
 
@@ -202,7 +238,7 @@ class ReportDocument(BaseDocTemplate):
         canvas.line(MARGIN, height - 17.5 * mm, width - MARGIN, height - 17.5 * mm)
         canvas.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
         day = f.generated_on or date.today()
-        generated = f"{day.day} {day:%B %Y}"
+        generated = f"{day.day} {day:%b %Y}"
         canvas.drawString(MARGIN, 10 * mm, f"Generated {generated}")
         canvas.setFont(FONT_BOLD, 8)
         canvas.setFillColor(ACCENT)

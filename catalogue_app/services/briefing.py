@@ -2,30 +2,36 @@
 
 Everything in :class:`BriefingData` is plain data: the PDF, any preview and the
 tests that reconcile figures all read the same object. The purchases in scope
-are those ``catalogue-app purchases export --buyer`` gives for the same buyer
-and period (a force's own purchases and the joint purchases it shares in), so
-every total can be checked against that export to the penny.
+are those a ledger export gives for the same buyer and period (a force's own
+purchases and the joint purchases it shares in), so every total can be checked
+against that export to the penny.
+
+A saving is defined once, in :data:`SAVINGS_DEFINITION` and
+:func:`realised_savings`; every savings figure of a briefing (the summary, the
+progress against a target, the members' shares) is that sum over some purchases.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalogue_app import __version__
 from catalogue_app.db import models as m
 from catalogue_app.db.demo import is_demo_purchase
+from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import split_largest_remainder
 from catalogue_app.domain.periods import FinancialYear, last_complete_financial_year
 from catalogue_app.domain.pricing import add_months
-from catalogue_app.domain.purchases import OFF_FRAMEWORK
+from catalogue_app.domain.purchases import Route
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import (
@@ -48,6 +54,29 @@ SECTIONS = {
     "method": "Method and sources",
     "appendix": "Appendix: every purchase",
 }
+OFF_FRAMEWORK_LABEL = "Off-framework"
+SAVINGS_DEFINITION = (
+    "A saving is quantity × (baseline unit price − unit price paid) for each purchase that "
+    "has not been voided; the baseline is the product's list price on the order date unless "
+    "the officer recorded another. Savings realised are the sum of those savings over the "
+    "purchases in question, so the same rule gives the summary figure, progress against a "
+    "savings target and each member's share."
+)
+
+
+def realised_savings(lines: Iterable[LedgerLine]) -> Decimal:
+    """The one savings figure of a briefing (see :data:`SAVINGS_DEFINITION`)."""
+    return sum((ln.saving for ln in lines), ZERO)
+
+
+def day_text(d: date) -> str:
+    """A date as a briefing prints it: 23 Nov 2026."""
+    return f"{d.day} {d:%b %Y}"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 purchase", "2 purchases" (counts with thousands separators)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,10 @@ class Line:
 
 @dataclass(frozen=True)
 class TargetProgress:
+    """A savings target whose period overlaps the briefing's, with the savings realised
+    from the target's start to ``counted_to`` (the briefing's end, or the target's end
+    when that comes first)."""
+
     description: str
     start: date
     end: date
@@ -70,7 +103,8 @@ class TargetProgress:
     upper: Decimal | None
     realised: Decimal
     source: str
-    cumulative: list[tuple[date, Decimal]]  # month ends through the target period
+    cumulative: list[tuple[date, Decimal]]  # month ends from the start to counted_to
+    counted_to: date
 
     @property
     def percent(self) -> Decimal:
@@ -80,12 +114,21 @@ class TargetProgress:
     def remaining(self) -> Decimal:
         return max(ZERO, self.amount - self.realised)
 
+    @property
+    def finished(self) -> bool:
+        """Whether the target's period has ended by the end of the briefing."""
+        return self.counted_to >= self.end
+
 
 @dataclass(frozen=True)
 class Champion:
+    """A champion product and whether the buyer has adopted it by the end of the period:
+    bought it itself, or (for a force) through a collaboration it belonged to then."""
+
     name: str
     code: str
-    purchases: int  # by this buyer in the period
+    purchases: int  # in the period, counted by the same rule
+    first_bought: date | None  # None: not adopted by the end of the period
     peers: PriceStats | None  # None past the first CHAMPIONS_LISTED
 
 
@@ -133,6 +176,7 @@ class BriefingData:
     members: list[MemberShare] = field(default_factory=list)
     expiring: list[Expiring] = field(default_factory=list)
     lines: list[LedgerLine] = field(default_factory=list)
+    route_names: dict[Route, str] = field(default_factory=dict)  # "RM6100 lot 3d — title"
     includes_demo_data: bool = False  # a figure counts an invented demonstration purchase
     sections: tuple[str, ...] = tuple(SECTIONS)
 
@@ -141,7 +185,7 @@ class BriefingData:
         fy = FinancialYear.containing(self.start)
         if (self.start, self.end) == (fy.start, fy.end):
             return f"financial year {fy.label}"
-        return f"{_day(self.start)} to {_day(self.end)}"
+        return f"{day_text(self.start)} to {day_text(self.end)}"
 
     @property
     def period_phrase(self) -> str:
@@ -149,7 +193,13 @@ class BriefingData:
         fy = FinancialYear.containing(self.start)
         if (self.start, self.end) == (fy.start, fy.end):
             return f"In financial year {fy.label}"
-        return f"Between {_day(self.start)} and {_day(self.end)}"
+        return f"Between {day_text(self.start)} and {day_text(self.end)}"
+
+    def route_name(self, route: Route) -> str:
+        """A purchase's route with its lot's title ("ESSEX-ATHENA lot 1 — Athena …")."""
+        if route.is_off_framework:
+            return OFF_FRAMEWORK_LABEL
+        return self.route_names.get(route, str(route))
 
     @property
     def framework_share(self) -> Decimal:
@@ -160,10 +210,6 @@ class BriefingData:
     @property
     def biggest_changes(self) -> list[Line]:
         return sorted(self.by_category, key=lambda ln: (-abs(ln.change), ln.label))[:3]
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
 
 
 class BriefingService:
@@ -187,7 +233,7 @@ class BriefingService:
             start, end = fy.start, fy.end
         if end < start:
             raise ValidationError(
-                f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})",
+                f"the period ends ({day_text(end)}) before it starts ({day_text(start)})",
                 field="period",
             )
         unknown = set(sections or ()) - set(SECTIONS)
@@ -218,12 +264,12 @@ class BriefingService:
             data.lines = lines
             data.purchases = len(lines)
             data.spend = sum((ln.total for ln in lines), ZERO)
-            data.savings = sum((ln.saving for ln in lines), ZERO)
+            data.savings = realised_savings(lines)
             data.framework_spend = sum(
                 (ln.total for ln in lines if not ln.route.is_off_framework), ZERO
             )
             data.previous_spend = sum((ln.total for ln in previous), ZERO)
-            data.previous_savings = sum((ln.saving for ln in previous), ZERO)
+            data.previous_savings = realised_savings(previous)
             categories = dict(
                 s.execute(
                     select(m.Product.code, m.Category.label)
@@ -233,34 +279,45 @@ class BriefingService:
             )
             data.by_category = _group(lines, previous, lambda ln: categories[ln.product_code])
             data.by_supplier = _group(lines, previous, lambda ln: ln.supplier)
-            data.by_route = _group(lines, previous, lambda ln: ln.route.framework or OFF_FRAMEWORK)
+            frameworks, data.route_names = _route_names(s, lines + previous)
+            data.by_route = _group(
+                lines,
+                previous,
+                lambda ln: (
+                    frameworks.get(ln.route.framework, ln.route.framework)
+                    if ln.route.framework
+                    else OFF_FRAMEWORK_LABEL
+                ),
+            )
             counted = {ln.id for ln in lines} | {ln.id for ln in previous}
-            data.targets = self._targets(s, buyer, counted)
+            data.targets = self._targets(s, buyer, start, end, counted)
             data.members = self._members(s, buyer, lines) if buyer.ref.is_collaboration else []
             data.expiring = self._expiring(s, today)
             data.includes_demo_data = _any_demo(s, counted)
-            used: dict[str, int] = defaultdict(int)
-            for ln in lines:
-                used[ln.product_code] += 1
+            adoption = _champion_adoption(s, buyer, start, end)
             champions = s.execute(
                 select(m.Product.code, m.Product.name)
                 .where(m.Product.status == "champion")
                 .order_by(m.Product.name)
             ).all()
         in_use = sorted(
-            ((used[c], n, c) for c, n in champions if used.get(c)), key=lambda t: (-t[0], t[1])
+            ((adoption[c][0], n, c, adoption[c][1]) for c, n in champions if c in adoption),
+            key=lambda t: (-t[0], t[1]),
         )
-        unused = [(0, n, c) for c, n in champions if not used.get(c)]
+        unused = [(0, n, c, None) for c, n in champions if c not in adoption]
         for target, group in ((data.champions_used, in_use), (data.champions_unused, unused)):
-            for rank, (count, name, code) in enumerate(group):
+            for rank, (count, name, code, first) in enumerate(group):
                 # peers' prices only for the champions the briefing lists by name
                 peers = self._browse.price_stats(code) if rank < CHAMPIONS_LISTED else None
-                target.append(Champion(name, code, count, peers))
+                target.append(Champion(name, code, count, first, peers))
         data.fingerprint = _fingerprint(data)
         return data
 
-    def _targets(self, s: Session, buyer: Buyer, counted: set[str]) -> list[TargetProgress]:
-        """Progress against each savings target; adds the purchases it counts to ``counted``."""
+    def _targets(
+        self, s: Session, buyer: Buyer, start: date, end: date, counted: set[str]
+    ) -> list[TargetProgress]:
+        """Progress against each savings target whose period overlaps the briefing's, from
+        the target's start to the briefing's end; adds the purchases counted to ``counted``."""
         column = (
             m.SavingsTarget.buyer_collaboration_id
             if buyer.ref.is_collaboration
@@ -268,16 +325,23 @@ class BriefingService:
         )
         result = []
         for t in s.scalars(
-            select(m.SavingsTarget).where(column == buyer.id).order_by(m.SavingsTarget.period_start)
+            select(m.SavingsTarget)
+            .where(
+                column == buyer.id,
+                m.SavingsTarget.period_start <= end,
+                m.SavingsTarget.period_end >= start,
+            )
+            .order_by(m.SavingsTarget.period_start)
         ):
-            lines = ledger_lines(s, ledger_statement(buyer, t.period_start, t.period_end))
+            counted_to = min(end, t.period_end)
+            lines = ledger_lines(s, ledger_statement(buyer, t.period_start, counted_to))
             counted.update(ln.id for ln in lines)
             by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
             for ln in lines:
                 by_month[_month_end(ln.order_date)] += ln.saving
             cumulative, running = [], ZERO
             month = _month_end(t.period_start)
-            while month <= t.period_end:
+            while month <= _month_end(counted_to):
                 running += by_month.get(month, ZERO)
                 cumulative.append((month, running))
                 month = _month_end(add_months(month.replace(day=1), 1))
@@ -288,9 +352,10 @@ class BriefingService:
                     t.period_end,
                     t.amount,
                     t.amount_upper,
-                    sum((ln.saving for ln in lines), ZERO),
+                    realised_savings(lines),
                     t.source,
                     cumulative,
+                    counted_to,
                 )
             )
         return result
@@ -341,6 +406,61 @@ class BriefingService:
                     )
                 )
         return sorted(result, key=lambda e: (e.ends, e.reference))
+
+
+def _champion_adoption(
+    s: Session, buyer: Buyer, start: date, end: date
+) -> dict[str, tuple[int, date]]:
+    """Champion products the buyer had adopted by ``end``: product code → (purchases in the
+    period, first order date). A force adopts a product by buying it, by sharing in a joint
+    purchase of it, or when a collaboration it belonged to on the order date bought it."""
+    P, CM = m.Purchase, m.CollaborationMember
+    if buyer.ref.is_collaboration:
+        whose = P.buyer_collaboration_id == buyer.id
+    else:
+        shared = select(m.PurchaseShare.purchase_id).where(m.PurchaseShare.force_id == buyer.id)
+        member = exists().where(
+            CM.collaboration_id == P.buyer_collaboration_id,
+            CM.force_id == buyer.id,
+            CM.joined_on <= P.order_date,
+            or_(CM.left_on.is_(None), CM.left_on >= P.order_date),
+        )
+        whose = or_(P.buyer_force_id == buyer.id, P.id.in_(shared), member)
+    rows = s.execute(
+        select(
+            m.Product.code,
+            func.sum(case((P.order_date >= start, 1), else_=0)),
+            func.min(P.order_date),
+        )
+        .join(P, P.product_id == m.Product.id)
+        .where(
+            m.Product.status == "champion",
+            P.status == PurchaseStatus.ACTIVE,
+            P.order_date <= end,
+            whose,
+        )
+        .group_by(m.Product.code)
+    )
+    return {code: (int(count or 0), first) for code, count, first in rows}
+
+
+def _route_names(s: Session, lines: list[LedgerLine]) -> tuple[dict[str, str], dict[Route, str]]:
+    """Each framework's reference with its title ("RM6098 — Technology Products …"), and
+    each route with its lot's title ("RM6098 lot 1 — Hardware and Associated Services")."""
+    references = {ln.route.framework for ln in lines if ln.route.framework}
+    frameworks: dict[str, str] = {}
+    routes: dict[Route, str] = {}
+    if not references:
+        return frameworks, routes
+    for reference, title, lot, lot_title in s.execute(
+        select(m.Framework.reference, m.Framework.title, m.Lot.number, m.Lot.title)
+        .join(m.Lot, m.Lot.framework_id == m.Framework.id)
+        .where(m.Framework.reference.in_(references))
+    ):
+        frameworks[reference] = f"{reference} — {title}" if title else reference
+        route = Route(reference, lot)
+        routes[route] = f"{route} — {lot_title}" if lot_title else str(route)
+    return frameworks, routes
 
 
 def _any_demo(s: Session, purchase_ids: set[str]) -> bool:
