@@ -125,19 +125,83 @@ def interactive(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
     return lines
 
 
+def responsiveness(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
+    """The longest the GUI thread stalls while an officer works (heartbeat every 1 ms)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    worst: dict[str, float] = {}
+    for _ in range(max(1, min(runs, 3))):
+        probe = subprocess.run(
+            [sys.executable, "-m", "benchmarks.gui_probe", "responsive", str(path)],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if probe.returncode != 0:
+            raise RuntimeError(f"the responsiveness probe failed:\n{probe.stderr[-3000:]}")
+        for action, ms in json.loads(probe.stdout.strip().splitlines()[-1])["stall_ms"].items():
+            worst[action] = max(worst.get(action, 0.0), float(ms))
+    return [
+        Line(
+            f"GUI thread stall: {action}",
+            ms,
+            None,
+            "ms",
+            "≤ 50 ms",
+            ms <= 50,
+            f"worst of the runs, {scale.purchases:,} purchases",
+        )
+        for action, ms in worst.items()
+    ]
+
+
+def writers(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
+    """8 processes × 200 `purchases add` on one new SQLite file: none refused, none lost."""
+    import tempfile
+
+    from benchmarks.concurrency import measure
+    from catalogue_app.services.database import open_database
+
+    each = 200 if scale.name == "full" else 50
+    location = str(Path(tempfile.mkdtemp()) / "writers.sqlite")
+    open_database(location).close()
+    report = measure(location, 8, each)
+    clean = report["refused"] == 0 and report["lost"] == 0 and report["duplicates"] == 0
+    return [
+        Line(
+            f"8 processes × {each} purchases add on one SQLite file",
+            float(report["writes_per_second"]),
+            None,
+            "/s",
+            "0 refused, 0 lost",
+            clean,
+            f"{report['refused']} refused, {report['lost']} lost, {report['duplicates']} doubled",
+            higher_is_better=True,
+        )
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 products, 100,000 purchases")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database")
     parser.add_argument(
-        "--only", nargs="*", default=None, help="some of: generate cold gui spend record pdf import"
+        "--only",
+        nargs="*",
+        default=None,
+        help="some of: cold gui stall spend record writers pdf import",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "latest.json")
     args = parser.parse_args(argv)
     scale = dataset.QUICK if args.quick else dataset.FULL
     runs = args.runs or scale.runs
-    wanted = set(args.only) if args.only else {"cold", "gui", "spend", "record", "pdf", "import"}
+    wanted = (
+        set(args.only)
+        if args.only
+        else {"cold", "gui", "stall", "spend", "record", "writers", "pdf", "import"}
+    )
     started = time.perf_counter()
 
     print(
@@ -160,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         ("cold", cold_start),
         ("gui", interactive),
+        ("stall", responsiveness),
         ("spend", measures.spend),
         ("record", measures.record_purchase),
+        ("writers", writers),
         ("pdf", measures.pdf_pages),
         ("import", measures.csv_import),
     ]

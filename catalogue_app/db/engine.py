@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue_app.domain.errors import DatabaseError
@@ -18,6 +20,10 @@ from catalogue_app.paths import default_database_path
 ENV_VAR = "CATALOGUE_DATABASE_URL"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 BUSY_TIMEOUT_MS = 5000
+# How long a write waits in all for other writers before it is refused. SQLite's own
+# busy handler backs off to 100 ms sleeps, so under steady contention one writer can
+# keep missing its turn for the whole busy timeout; asking again restarts the backoff.
+WRITE_WAIT_S = 60.0
 # Execution option on a connection (or engine) whose transactions only read.
 READ_ONLY_OPTION = "catalogue_read_only"
 
@@ -120,7 +126,19 @@ def _sqlite_on_begin(conn, *, read_only: bool) -> None:  # type: ignore[no-untyp
     # timeout. BEGIN IMMEDIATE takes the lock up front, where the timeout applies.
     # Reads marked with READ_ONLY_OPTION stay deferred and never wait on writers.
     deferred = read_only or conn.get_execution_options().get(READ_ONLY_OPTION, False)
-    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    if deferred:
+        conn.exec_driver_sql("BEGIN")
+        return
+    deadline = time.monotonic() + WRITE_WAIT_S
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            still_waiting = time.monotonic() < deadline
+            if not (still_waiting and "database is locked" in str(exc.orig)):
+                raise
+            time.sleep(random.uniform(0.001, 0.02))  # spread the retries
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,6 +15,7 @@ import contextlib
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,10 +94,37 @@ def probe(path: Path, *, check: bool = True) -> FileProbe:
     and one that is not a SQLite database; a damaged database is returned with
     its problems for the caller to decide.
     """
-    writable = is_writable(path)
-    in_use = any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal"))
-    # Where SQLite cannot create the shared-memory file, only immutable reads work.
-    immutable = not in_use or (not writable and not path.with_name(path.name + "-shm").exists())
+    # Other processes may be writing: a reader can meet a moment of contention (a
+    # checkpoint, the write-ahead log appearing) that the busy handler does not cover.
+    # Only a lock that lasts the whole busy timeout is another program's.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        writable = is_writable(path)
+        in_use = _in_use(path)
+        # Where SQLite cannot create the shared-memory file, only immutable reads work.
+        immutable = not in_use or (not writable and not path.with_name(path.name + "-shm").exists())
+        try:
+            found = _probe_once(path, check=check, writable=writable, immutable=immutable)
+        except _Contended:
+            if time.monotonic() >= deadline:
+                raise DatabaseError(locked_sentence(path)) from None
+            time.sleep(0.05)
+            continue
+        if found.damaged and found.immutable and _in_use(path) and time.monotonic() < deadline:
+            # read without locks while a writer started: read again through the locks
+            continue
+        return found
+
+
+class _Contended(Exception):
+    """The file was locked while it was being read."""
+
+
+def _in_use(path: Path) -> bool:
+    return any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal"))
+
+
+def _probe_once(path: Path, *, check: bool, writable: bool, immutable: bool) -> FileProbe:
     try:
         conn = sqlite3.connect(
             sqlite_read_only_uri(path, immutable=immutable),
@@ -117,7 +145,7 @@ def probe(path: Path, *, check: bool = True) -> FileProbe:
         return FileProbe(tables, revision, problems, writable, immutable)
     except sqlite3.Error as exc:
         if is_locked(exc):
-            raise DatabaseError(locked_sentence(path)) from None
+            raise _Contended from None
         if has_sqlite_header(path) and is_damaged(exc):
             return FileProbe((), None, (str(exc),), writable, immutable)
         if is_sqlite_error(exc, "SQLITE_NOTADB") or not has_sqlite_header(path):
