@@ -1,14 +1,16 @@
-"""The Record purchase dialog: proposes prices, validates as you type, previews the split.
+"""The Record purchase dialog: pick a buyer and a product, see the price and where it comes
+from, share a joint purchase among the members, and confirm anything unusual before saving.
 
-Every check reads the catalogue, so it runs in a query op: typing never waits
-for the database, and only the newest check's answer is shown.
+Every check reads the catalogue, so it runs in a query op: typing never waits for the
+database, and only the newest check's answer is shown. Checks that need no database (a
+quantity, a price, the shares adding up) answer at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -19,85 +21,125 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
-    QSpinBox,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from catalogue_app.domain.errors import CatalogueError, ValidationError
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.services.catalogue import CatalogueService
-from catalogue_app.services.dto import ProductDetail
+from catalogue_app.domain.purchases import (
+    Route,
+    parse_optional_unit_price,
+    parse_order_date,
+    parse_quantity,
+)
 from catalogue_app.services.ledger import (
-    DuplicateReferenceError,
     PurchaseDraft,
     PurchaseService,
     RecordedPurchase,
     StoredPurchase,
 )
+from catalogue_app.services.ledger.advice import (
+    Caution,
+    MemberChoice,
+    PriceSource,
+    PurchaseAdvice,
+)
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.ops import QueryOp, latest_query_running
+from catalogue_app.ui.pickers import BuyerPicker, ProductPicker
+from catalogue_app.ui.split_grid import SplitGrid
 
-OFF_FRAMEWORK = ("", "", "Off-framework (at list price)")
-SPLITS = [("officers", "By officer numbers"), ("equal", "Equally"), ("custom", "Custom…")]
+OFF_FRAMEWORK_LABEL = "Off-framework (at list price)"
+ERROR_STYLE = "color: #a11d1d; font-weight: 600;"
+GUIDANCE_STYLE = "color: #5b6b7d;"
+# What each field is called when guidance lists the ones still empty.
+REQUIRED = (
+    ("buyer", "a buyer"),
+    ("product", "a product"),
+    ("order_reference", "the order reference"),
+)
 
 
 @dataclass(frozen=True)
 class Check:
-    """What checking a draft found, on the worker: the proposed price and a preview or error."""
+    """What checking a draft found, on the worker: where the price comes from, then the
+    purchase or its first broken rule, and (when saving) what to ask about first."""
 
-    proposed_price: str
+    source: PriceSource | None
     preview: RecordedPurchase | None = None
     error_field: str | None = None
     error: str = ""
+    cautions: tuple[Caution, ...] = ()
 
 
 def check_draft(
     purchases: PurchaseService,
+    advice: PurchaseAdvice,
     draft: PurchaseDraft,
     today: date,
     *,
     fill_price: bool,
-    duplicates_of: str | None = None,
+    cautions: bool = False,
 ) -> Check:
-    """Preview ``draft``: the price the breaks give, then the purchase or its first broken rule.
-
-    With ``fill_price`` the proposed price stands in for the unit price. With
-    ``duplicates_of`` (the id being edited, or "") a reference the buyer already
-    used on another active purchase is an error too.
-    """
+    """Preview ``draft``: the price its route gives, then the purchase or its first broken
+    rule. With ``fill_price`` that price stands in for the unit price; with ``cautions`` the
+    reasons to ask before saving come too."""
+    source = None
     try:
-        proposed = (
-            f"{purchases.preview(replace(draft, unit_price=None), today=today).unit_price:.2f}"
+        source = advice.price_source(
+            draft.product,
+            Route.of(draft.framework, draft.lot),
+            parse_quantity(draft.quantity),
+            parse_order_date(draft.order_date, today),
         )
     except CatalogueError:
-        proposed = ""
-    if fill_price and proposed:
-        draft = replace(draft, unit_price=proposed)
+        source = None
+    if fill_price and source is not None:
+        draft = replace(draft, unit_price=f"{source.price:.2f}")
     try:
         preview = purchases.preview(draft, today=today)
-        reference = draft.order_reference.strip()
-        if duplicates_of is not None and purchases.duplicate_reference(
-            draft.buyer, reference, duplicates_of
-        ):
-            raise DuplicateReferenceError(reference, draft.buyer)
     except ValidationError as exc:
-        return Check(proposed, error_field=exc.field, error=str(exc))
+        return Check(source, error_field=exc.field, error=str(exc))
     except CatalogueError as exc:
-        return Check(proposed, error=str(exc))
-    return Check(proposed, preview)
+        return Check(source, error=str(exc))
+    found = tuple(advice.cautions(draft, preview)) if cautions else ()
+    return Check(source, preview, cautions=found)
 
 
 def product_routes(
-    catalogue: CatalogueService, purchases: PurchaseService, code: str, day: date
-) -> tuple[str, ProductDetail | None, list[tuple[str, str, str]]]:
-    """The product with ``code`` and the lots offering it on ``day`` (none if no such product)."""
-    try:
-        detail = catalogue.get_product(code) if code else None
-    except CatalogueError:
-        detail = None
-    return code, detail, purchases.routes(code, day) if detail else []
+    purchases: PurchaseService, code: str, day: date
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """The lots offering the product with ``code`` on ``day``."""
+    return code, purchases.routes(code, day) if code else []
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _sentence(message: str) -> str:
+    text = message.strip()
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+class QuantityEdit(QLineEdit):
+    """A quantity typed as text, so that what is typed is checked, never silently clamped."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("1 to 10,000,000")
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setMaximumWidth(160)
+
+    def setValue(self, value: int) -> None:  # as QSpinBox names it
+        self.setText(f"{value:,}")
 
 
 class PurchaseDialog(QDialog):
@@ -119,49 +161,56 @@ class PurchaseDialog(QDialog):
         today: date | None = None,
     ) -> None:
         super().__init__(parent)
-        self.purchases, self.catalogue = ctx.purchases, ctx.catalogue
+        self.purchases = ctx.purchases
+        self.advice = PurchaseAdvice(ctx.db)
         self.stored = stored
         self.today = today or date.today()
         self.preview: RecordedPurchase | None = None
+        self._check: Check | None = None
         self.setWindowTitle("Edit purchase" if stored else "Record purchase")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(640)
 
-        self.buyer = QComboBox()
+        self.buyer = BuyerPicker()
         self.buyer.setAccessibleName("Buyer")
-        self.buyer.addItem("Choose a force or collaboration…", "")
-        self._members: dict[str, list[str]] = {}
-        self.product = QLineEdit(product)
-        self.product.setAccessibleName("Product code")
-        self.product.setPlaceholderText("Product code, e.g. ATHENA")
-        self.product_name = QLabel()
-        self.product_name.setObjectName("productName")
+        self.product = ProductPicker(self.advice)
+        self.product.setAccessibleName("Product")
+        self.product_info = QLabel()
+        self.product_info.setObjectName("productName")
+        self.product_info.setWordWrap(True)
         self.route = QComboBox()
         self.route.setAccessibleName("Route")
-        self.quantity = QSpinBox()
-        self.quantity.setRange(1, 10_000_000)
-        self.quantity.setGroupSeparatorShown(True)
+        self.route.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.route.setMinimumContentsLength(30)
+        self.quantity = QuantityEdit()
         self.quantity.setAccessibleName("Quantity")
         self.unit_price = QLineEdit()
         self.unit_price.setAccessibleName("Unit price")
+        self.unit_price.setMaximumWidth(160)
+        self.unit_price.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.unit_price_note = QLabel()
+        self.unit_price_note.setObjectName("priceSource")
+        self.unit_price_note.setWordWrap(True)
         self.baseline = QLineEdit()
         self.baseline.setAccessibleName("Baseline unit price")
-        self.order_date = QDateEdit(QDate(self.today))
+        self.baseline.setMaximumWidth(160)
+        self.baseline.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.baseline.setToolTip(
+            "The price a saving is measured against: the list price unless typed"
+        )
+        self.order_date = QDateEdit(_qdate(self.today))
         self.order_date.setCalendarPopup(True)
         self.order_date.setDisplayFormat("d MMM yyyy")
-        self.order_date.setMaximumDate(QDate(self.today))
+        self.order_date.setMaximumDate(_qdate(self.today))
         self.order_date.setAccessibleName("Order date")
+        self.order_date.setToolTip("The order date cannot be after today")
+        self.order_date.setMaximumWidth(160)
         self.order_reference = QLineEdit()
         self.order_reference.setAccessibleName("Order reference")
-        self.split = QComboBox()
-        for key, label in SPLITS:
-            self.split.addItem(label, key)
-        self.split.setAccessibleName("Split rule")
-        self.custom_split = QLineEdit()
-        self.custom_split.setPlaceholderText(
-            "kent=40%, essex=60%   or   kent=1000.00, essex=500.00"
-        )
-        self.custom_split.setAccessibleName("Custom split")
+        self.order_reference.setPlaceholderText("The buyer's own order number, e.g. PO-2026-0142")
+        self.split = SplitGrid()
+        self.split.setAccessibleName("Split")
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(54)
         self.notes.setAccessibleName("Notes")
@@ -172,147 +221,183 @@ class PurchaseDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a11d1d; font-weight: 600;")
 
-        form = QFormLayout()
-        form.addRow("&Buyer", self.buyer)
-        form.addRow("&Product", self.product)
-        form.addRow("", self.product_name)
-        form.addRow("&Route", self.route)
-        form.addRow("&Quantity", self.quantity)
-        form.addRow("&Unit price (£)", self.unit_price)
-        form.addRow("", self.unit_price_note)
-        form.addRow("Base&line unit price (£)", self.baseline)
-        form.addRow("Order &date", self.order_date)
-        form.addRow("Order re&ference", self.order_reference)
-        form.addRow("&Split", self.split)
-        form.addRow("", self.custom_split)
-        form.addRow("&Notes", self.notes)
+        self.form = QFormLayout()
+        self.form.addRow("&Buyer", self.buyer)
+        self.form.addRow("&Product", self.product)
+        self.form.addRow("", self.product_info)
+        self.form.addRow("&Route", self.route)
+        self.form.addRow("&Quantity", self.quantity)
+        self.form.addRow("&Unit price (£)", self.unit_price)
+        self.form.addRow("", self.unit_price_note)
+        self.form.addRow("Base&line unit price (£)", self.baseline)
+        self.form.addRow("Order &date", self.order_date)
+        self.form.addRow("Order re&ference", self.order_reference)
+        self.form.addRow("&Split", self.split)
+        self.form.addRow("&Notes", self.notes)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self.form)
         layout.addWidget(self.summary)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self._save_button().setEnabled(False)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.validate)
-        self._proposed_price = ""
         for signal in (
-            self.buyer.currentIndexChanged,
             self.route.currentIndexChanged,
-            self.quantity.valueChanged,
-            self.split.currentIndexChanged,
+            self.quantity.textChanged,
             self.unit_price.textEdited,
             self.baseline.textEdited,
             self.order_reference.textChanged,
-            self.custom_split.textChanged,
+            self.split.changed,
         ):
             signal.connect(lambda *_: self._timer.start())
-        self.product.textChanged.connect(lambda *_: self._product_changed())
-        self.order_date.dateChanged.connect(lambda *_: self._product_changed())
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self.buyer.currentTextChanged.connect(lambda *_: self._buyer_changed())
+        self.product.chosen.connect(lambda *_: self._product_changed())
+        self.order_date.dateChanged.connect(lambda *_: self._date_changed())
+
         self._chosen_buyer = stored.buyer if stored is not None else buyer
+        self._routes_for: str | None = None
+        self._members_for: tuple[str, date] | None = None
+        self._wanted_route = route  # a route chosen elsewhere (the pooling result)
         self.quantity.setValue(quantity)
-        self._stored_route = route  # a route chosen elsewhere (the pooling result)
         if split:  # e.g. the pooled shares: custom:essex=1354900.00,…
-            self.split.setCurrentIndex(self.split.findData("custom"))
-            self.custom_split.setText(split.removeprefix("custom:").replace(",", ", "))
+            self.split.set_rule(split)
         if stored is not None:
             self._load(stored)
-        self._product_changed()
+        elif product:
+            self.product.setText(product)
+        self._show_split_row()
+        self._render()
         ctx.buyers.when_ready(self._fill_buyers)
 
     # -- filling in -------------------------------------------------------------------
+    def _save_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+
     def _fill_buyers(self, buyers: Buyers) -> None:
-        buyers.fill(self.buyer, ("Choose a force or collaboration…", ""))
-        self._members = buyers.members
-        if self._chosen_buyer:
-            self.buyer.setCurrentIndex(max(0, self.buyer.findData(self._chosen_buyer)))
-        self.validate()
+        self.buyer.fill(buyers, self._chosen_buyer)
+        self._buyer_changed()
 
     def settled(self) -> bool:
         """No check is waiting or running: what the dialog shows is the answer for its fields."""
-        return not (
+        return self.product.settled() and not (
             self._timer.isActive()
-            or latest_query_running(self, "product")
-            or latest_query_running(self, "check")
-            or latest_query_running(self, "save")
+            or any(
+                latest_query_running(self, kind)
+                for kind in ("product", "members", "rule", "check", "save")
+            )
         )
 
     def _load(self, stored: StoredPurchase) -> None:
         self.product.setText(stored.product)
-        self.order_date.setDate(QDate(stored.order_date))
+        self.order_date.setDate(_qdate(stored.order_date))
         self.quantity.setValue(stored.quantity)
         self.unit_price.setText(f"{stored.unit_price:.2f}")
         self.baseline.setText(f"{stored.baseline_unit_price:.2f}")
         self.order_reference.setText(stored.order_reference)
         self.notes.setPlainText(stored.notes)
+        self._wanted_route = (stored.framework or "", stored.lot or "")
         if stored.shares:
-            self.split.setCurrentIndex(self.split.findData("custom"))
-            self.custom_split.setText(", ".join(f"{c}={a:.2f}" for c, a in stored.shares.items()))
-        self._stored_route = (stored.framework or "", stored.lot or "")
+            # the stored amounts until the rule that made them is known
+            self.split.set_rule(stored.draft().split)
+            advice = self.advice
+            QueryOp(
+                self, lambda: advice.split_rule(stored), kind="rule", doing="reading the split"
+            ).success(self._rule_found).run_in_background()
+
+    def _rule_found(self, rule: str | None) -> None:
+        if rule:
+            self.split.set_rule(rule)
+
+    def _buyer_changed(self) -> None:
+        self._show_split_row()
+        self._members_changed()
+        self._timer.start()
+
+    def _date_changed(self) -> None:
+        self._product_changed()
+        self._members_changed()
+
+    def _members_changed(self) -> None:
+        """Read the collaboration's members on the order date, off the GUI thread."""
+        code = self.buyer.code()
+        if not self.buyer.is_collaboration():
+            return
+        key = (code, self._day())
+        if key == self._members_for:
+            return
+        self._members_for = key
+        advice, day = self.advice, self._day()
+        QueryOp(
+            self, lambda: advice.members(code, day), kind="members", doing="reading the members"
+        ).success(self._show_members).run_in_background()
+
+    def _show_members(self, members: list[MemberChoice]) -> None:
+        self.split.set_members(members)
+        self._timer.start()
 
     def _product_changed(self) -> None:
-        """Read the product and its routes for the order date, off the GUI thread."""
-        code = self.product.text().strip().upper()
-        catalogue, purchases, day = self.catalogue, self.purchases, self._day()
+        """Read the lots offering the product on the order date, off the GUI thread."""
+        choice = self.product.choice()
+        if choice is None:
+            self.product_info.setText(
+                f"<span style='{GUIDANCE_STYLE}'>Pick the product from the list that opens "
+                "as you type.</span>"
+                if self.product.text().strip()
+                else ""
+            )
+        else:
+            self.product_info.setText(
+                f"<span style='{GUIDANCE_STYLE}'>List price {format_gbp(choice.list_price)} · "
+                f"{choice.status.capitalize()}</span>"
+            )
+            if not self.baseline.isModified() and self.stored is None:
+                self.baseline.setText(f"{choice.list_price:.2f}")
+        code = self.product.code()
+        purchases, day = self.purchases, self._day()
         QueryOp(
             self,
-            lambda: product_routes(catalogue, purchases, code, day),
+            lambda: product_routes(purchases, code, day),
             kind="product",
-            doing=f"reading product {code}",
-        ).success(self._show_product).run_in_background()
+            doing=f"reading the routes of {code or 'the product'}",
+        ).success(self._show_routes).run_in_background()
 
-    def _show_product(
-        self, result: tuple[str, ProductDetail | None, list[tuple[str, str, str]]]
-    ) -> None:
-        code, detail, routes = result
-        # keep the officer's route while the product stays the same; else the first lot
-        same_product = code == getattr(self, "_routes_for", None)
-        current = self.route.currentData() if same_product else None
-        if current is None and getattr(self, "_stored_route", None) is not None:
-            stored_product = self.stored.product if self.stored else code
-            if code == stored_product:
-                current = self._stored_route
+    def _show_routes(self, result: tuple[str, list[tuple[str, str, str]]]) -> None:
+        code, routes = result
+        # keep the officer's route while the product stays the same; else the one asked for
+        current = self.route.currentData() if code == self._routes_for else None
+        if current is None and self._wanted_route is not None:
+            current = self._wanted_route
         self._routes_for = code
         self.route.blockSignals(True)
         self.route.clear()
-        self.product_name.setText(
-            f"{detail.name} — {detail.supplier}"
-            if detail
-            else ("No product has this code." if code else "")
-        )
         for framework, lot, label in routes:
             self.route.addItem(label, (framework, lot))
-        self.route.addItem(OFF_FRAMEWORK[2], ("", ""))
+        self.route.addItem(OFF_FRAMEWORK_LABEL, ("", ""))
         index = self.route.findData(tuple(current)) if current is not None else -1
         self.route.setCurrentIndex(index if index >= 0 else 0)
         self.route.blockSignals(False)
-        if detail and not self.baseline.isModified() and self.stored is None:
-            self.baseline.setText(f"{detail.list_price:.2f}")
         self._timer.start()
 
     def _day(self) -> date:
-        return self.order_date.date().toPython()
+        shown = self.order_date.date()
+        return date(shown.year(), shown.month(), shown.day())
 
     def draft(self) -> PurchaseDraft:
         framework, lot = self.route.currentData() or ("", "")
-        split = None
-        if self.buyer.currentData() in self._members:
-            split = self.split.currentData()
-            if split == "custom":
-                split = "custom:" + self.custom_split.text().replace(" ", "")
         return PurchaseDraft(
-            buyer=self.buyer.currentData() or "",
-            product=self.product.text().strip().upper(),
-            quantity=self.quantity.value(),
+            buyer=self.buyer.code(),
+            product=self.product.code(),
+            quantity=self.quantity.text().strip(),
             order_date=self._day(),
             order_reference=self.order_reference.text(),
             framework=framework or None,
@@ -320,67 +405,120 @@ class PurchaseDialog(QDialog):
             unit_price=self.unit_price.text().strip() or None,
             baseline_unit_price=self.baseline.text().strip() or None,
             notes=self.notes.toPlainText(),
-            split=split,
+            split=self.split.rule() if self.buyer.is_collaboration() else None,
             id=self.stored.id if self.stored else None,
         )
 
     # -- validation ---------------------------------------------------------------------
-    def _show_split_fields(self) -> None:
-        is_collaboration = self.buyer.currentData() in self._members
-        self.split.setVisible(is_collaboration)
-        self.custom_split.setVisible(is_collaboration and self.split.currentData() == "custom")
-        layout = self.layout().itemAt(0).layout()
-        if isinstance(layout, QFormLayout):
-            layout.setRowVisible(self.split, is_collaboration)
-            layout.setRowVisible(self.custom_split, self.custom_split.isVisible())
+    def _show_split_row(self) -> None:
+        self.form.setRowVisible(self.split, self.buyer.is_collaboration())
 
     def _fills_price(self) -> bool:
-        """The proposed price stands in until the officer types one (never when editing)."""
-        return not self.unit_price.isModified() and self.stored is None
+        """The route's price stands in until the officer types one (never when editing)."""
+        if self.stored is not None:
+            return False
+        return not self.unit_price.isModified() or not self.unit_price.text().strip()
 
     def validate(self) -> None:
-        """Check the form in a query op; the answer arrives as :attr:`checked`."""
+        """Check the form: at once what needs no database, then the rest in a query op."""
         self._timer.stop()
-        self._show_split_fields()
-        self._start_check("check", duplicates=False)
+        self._show_split_row()
+        self._render()
+        self._start_check("check", cautions=False)
 
-    def _start_check(self, kind: str, *, duplicates: bool) -> None:
-        purchases, draft, today = self.purchases, self.draft(), self.today
+    def _start_check(self, kind: str, *, cautions: bool) -> None:
+        purchases, advice, draft, today = self.purchases, self.advice, self.draft(), self.today
         fill = self._fills_price()
-        exclude = (self.stored.id if self.stored else "") if duplicates else None
         QueryOp(
             self,
-            lambda: check_draft(purchases, draft, today, fill_price=fill, duplicates_of=exclude),
+            lambda: check_draft(
+                purchases, advice, draft, today, fill_price=fill, cautions=cautions
+            ),
             kind=kind,
             doing="checking the purchase",
-        ).success(lambda found: self._checked(found, fill, saving=duplicates)).run_in_background()
+        ).success(lambda found: self._checked(found, fill, saving=cautions)).run_in_background()
 
     def _checked(self, found: Check, filled: bool, *, saving: bool) -> None:
-        self._proposed_price = found.proposed_price
-        if filled and found.proposed_price and self._fills_price():
-            self.unit_price.setText(found.proposed_price)
-        if found.preview is None:
-            self._invalid(found.error_field, found.error)
-            self.checked.emit(False)
-            return
-        self.preview = found.preview
-        self._show_preview(found.preview)
-        self.checked.emit(True)
-        if saving:
-            self.accept()
+        self._check = found
+        if filled and found.source is not None and self._fills_price():
+            self.unit_price.setText(f"{found.source.price:.2f}")
+            self.unit_price.setModified(False)
+        valid = self._render()
+        self.checked.emit(valid)
+        if saving and valid and found.preview is not None:
+            self._confirm_and_accept(found)
 
-    def _invalid(self, field: str | None, message: str) -> None:
-        self.preview = None
-        widget = self._widget_for(field)
-        self.error.setText(f"{message[:1].upper()}{message[1:]}")
-        if widget is not None:
-            self.error.setToolTip(f"Check: {widget.accessibleName()}")
-        self.summary.clear()
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
-        self.unit_price_note.clear()
+    def _local_problem(self) -> tuple[QWidget | None, str]:
+        """The first problem found without the database: a quantity, a price, the shares."""
+        checks = (
+            (self.quantity, lambda: parse_quantity(self.quantity.text().strip())),
+            (
+                self.unit_price,
+                lambda: parse_optional_unit_price(self.unit_price.text(), "unit price"),
+            ),
+            (
+                self.baseline,
+                lambda: parse_optional_unit_price(self.baseline.text(), "baseline unit price"),
+            ),
+        )
+        for widget, parse in checks:
+            try:
+                parse()
+            except ValidationError as exc:
+                return widget, _sentence(str(exc))
+        return None, ""
 
-    def _widget_for(self, field: str | None) -> Any:
-        return {
+    def _missing(self) -> list[str]:
+        filled = {
+            "buyer": bool(self.buyer.code()),
+            "product": bool(self.product.code()),
+            "order_reference": bool(self.order_reference.text().strip()),
+        }
+        return [label for key, label in REQUIRED if not filled[key]]
+
+    def _local_total(self) -> Decimal | None:
+        try:
+            quantity = parse_quantity(self.quantity.text().strip())
+            unit = parse_optional_unit_price(self.unit_price.text(), "unit price")
+        except ValidationError:
+            return None
+        return None if unit is None else unit * quantity
+
+    def _render(self) -> bool:
+        """Show what the fields and the latest check say; whether Save may be pressed."""
+        self.split.set_total(self._local_total())
+        self._show_price_note()
+        widget, problem = self._local_problem()
+        missing = self._missing()
+        check = self._check
+        if widget is None and not missing:
+            problem = self.split.problem() if self.buyer.is_collaboration() else ""
+            widget = self.split if problem else None
+        if not problem and not missing and check is not None and check.preview is None:
+            widget = self._widget_for(check.error_field)
+            problem = _sentence(check.error)
+        if problem:
+            self._say(problem, ERROR_STYLE, widget)
+        elif missing:
+            needed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1])
+            if len(missing) > 1:
+                needed += f" and {missing[-1]}"
+            self._say(f"To record the purchase, give {needed}.", GUIDANCE_STYLE, None)
+        else:
+            self._say("", GUIDANCE_STYLE, None)
+        valid = not problem and not missing and check is not None and check.preview is not None
+        self.preview = check.preview if valid and check is not None else None
+        self._show_summary()
+        self._save_button().setEnabled(valid)
+        return valid
+
+    def _say(self, text: str, style: str, widget: QWidget | None) -> None:
+        self.error.setText(text)
+        self.error.setStyleSheet(style)
+        self.error.setToolTip(f"Check: {widget.accessibleName()}" if widget is not None else "")
+
+    def _widget_for(self, field: str | None) -> QWidget | None:
+        widgets: dict[str, QWidget] = {
             "buyer": self.buyer,
             "product": self.product,
             "framework": self.route,
@@ -391,31 +529,84 @@ class PurchaseDialog(QDialog):
             "order_date": self.order_date,
             "order_reference": self.order_reference,
             "split": self.split,
-        }.get(field or "")
+            "notes": self.notes,
+        }
+        return widgets.get(field or "")
 
-    def _show_preview(self, p: RecordedPurchase) -> None:
-        self.error.clear()
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
-        if p.unit_price_overridden and self._proposed_price:
-            self.unit_price_note.setText(
-                f"<span style='color:#8a5a00'>Overridden: the price breaks give "
-                f"£{self._proposed_price}</span>"
-            )
+    def _show_price_note(self) -> None:
+        """Where the unit price shown comes from, truthfully."""
+        source = self._check.source if self._check is not None else None
+        if source is None or not self.product.code():
+            self.unit_price_note.clear()
+            return
+        typed = self.unit_price.text().strip()
+        try:
+            price = parse_optional_unit_price(typed, "unit price")
+        except ValidationError:
+            price = None
+        if price is None or price == source.price:
+            text = f"<span style='{GUIDANCE_STYLE}'>{source.text}</span>"
         else:
-            self.unit_price_note.setText(
-                "<span style='color:#5b6b7d'>From the price breaks</span>"
-                if not p.route.is_off_framework
-                else ""
-            )
-        saving = format_gbp(p.saving)
-        lines = [f"<b>Total {format_gbp(p.total)}</b> · saving {saving} against the baseline"]
-        if p.shares:
-            lines.append(
-                "Split: " + ", ".join(f"{s.force} {format_gbp(s.amount)}" for s in p.shares)
-            )
-        self.summary.setText("<br>".join(lines))
+            text = f"<span style='color:#8a5a00'>Typed in: differs from {source.compared}</span>"
+        self.unit_price_note.setText(text)
 
+    def _show_summary(self) -> None:
+        p = self.preview
+        if p is None:
+            self.summary.clear()
+            return
+        self.summary.setText(
+            f"<b>Total {format_gbp(p.total)}</b> · saving {format_gbp(p.saving)} against the "
+            f"baseline of {format_gbp(p.baseline_unit_price)} each"
+        )
+
+    # -- saving -------------------------------------------------------------------------
     def _save(self) -> None:
-        """Check once more, the order reference included, and close if all is well."""
+        """Check once more with what deserves a second look, and close if all is well."""
         self._timer.stop()
-        self._start_check("save", duplicates=True)
+        self._save_button().setEnabled(False)
+        self._start_check("save", cautions=True)
+
+    def _confirm_and_accept(self, found: Check) -> None:
+        duplicate = [c for c in found.cautions if c.kind == "duplicate-reference"]
+        if duplicate:
+            self._duplicate_reference(duplicate[0])
+            return
+        if found.cautions and not self._confirmed(found.cautions):
+            return
+        self.accept()
+
+    def _duplicate_reference(self, caution: Caution) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Order reference already used",
+            "This order reference is already used.",
+            parent=self,
+        )
+        box.setInformativeText(caution.message)
+        change = box.addButton("Change the reference", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(change)
+        box.exec()
+        self._render()
+        if box.clickedButton() is change:
+            self.order_reference.setFocus()
+            self.order_reference.selectAll()
+
+    def _confirmed(self, cautions: tuple[Caution, ...]) -> bool:
+        word = "Save" if self.stored is not None else "Record"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Check before saving",
+            f"{word} this purchase anyway?",
+            parent=self,
+        )
+        box.setInformativeText("\n\n".join(c.message for c in cautions))
+        go = box.addButton(f"{word} anyway", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("Go back", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.exec()
+        if box.clickedButton() is go:
+            return True
+        self._render()
+        return False

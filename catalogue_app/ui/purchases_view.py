@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.changes import Change, LedgerChanged
 from catalogue_app.services.ledger import (
-    AuditEntry,
     LedgerBrowser,
     LedgerFilter,
     LedgerLine,
     LedgerPage,
 )
+from catalogue_app.services.ledger.details import PurchaseDetails, PurchaseReader
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.ops import ChangeHub, QueryOp
 from catalogue_app.ui.products_model import PAGE_SIZE, Column, PagedRows, PageLoader, display
@@ -156,6 +157,7 @@ class PurchasesView(CatalogueView):
         self.ctx = ctx
         self.ledger = ctx.ledger
         self.export = ctx.export
+        self.reader = PurchaseReader(ctx.db)
 
         self.buyer = QComboBox()
         self.buyer.setAccessibleName("Buyer filter")
@@ -214,9 +216,9 @@ class PurchasesView(CatalogueView):
         self.totals = QLabel()
         self.totals.setObjectName("ledgerTotals")
         self.history = QTextBrowser()
-        self.history.setObjectName("Purchase history")
-        self.history.setAccessibleName("Purchase history")
-        self.history.setMinimumWidth(260)
+        self.history.setObjectName("purchaseDetails")
+        self.history.setAccessibleName("Purchase details")
+        self.history.setMinimumWidth(300)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -225,7 +227,7 @@ class PurchasesView(CatalogueView):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.history)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([1080, 300])
+        self.splitter.setSizes([1040, 360])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -330,46 +332,100 @@ class PurchasesView(CatalogueView):
         if purchase_id:
             signal.emit(purchase_id)
 
+    def line_for(self, purchase_id: str) -> LedgerLine | None:
+        """The shown line of the purchase, the current row first; never reads the database."""
+        index = self._table.currentIndex()
+        current = self.model.cached_line(index.row()) if index.isValid() else None
+        if current is not None and current.id == purchase_id:
+            return current
+        for row in range(self.model.rowCount()):
+            line = self.model.cached_line(row)
+            if line is not None and line.id == purchase_id:
+                return line
+        return None
+
     def _current_changed(self, current: Any, _previous: Any) -> None:
         line = self.model.cached_line(current.row()) if current.isValid() else None
         if line is None:
             return
-        export = self.export
+        reader = self.reader
         QueryOp(
-            self, lambda: export.history(line.id), kind="history", doing="reading the history"
-        ).success(lambda entries: self._show_history(line, entries)).failure(
+            self, lambda: reader.details(line.id), kind="history", doing="reading the purchase"
+        ).success(self._show_details).failure(
             lambda exc: self.history.setPlainText(str(exc))
         ).run_in_background()
 
-    def _show_history(self, line: LedgerLine, entries: list[AuditEntry]) -> None:
-        parts = [
-            f"<h3>{escape(line.order_reference)}</h3>",
-            f"<p>{escape(line.product)}<br>{escape(line.buyer)}</p>",
-            "<h4>History</h4>",
-        ]
-        for e in reversed(entries):
-            before, after = e.before or {}, e.after or {}
-            changes = [
-                f"{escape(k)}: {escape(str(before.get(k, '—')))} → {escape(str(after.get(k)))}"
-                for k in sorted(set(before) | set(after))
-                if before.get(k) != after.get(k) and k != "shares"
-            ]
-            parts.append(
-                f"<p><b>{escape(e.action)}</b> by {escape(e.actor)}<br>"
-                f"<span style='color:#5b6b7d'>{escape(_when(e.occurred_at))}</span><br>"
-                + ("<br>".join(changes) if e.action != "create" else "recorded")
-                + "</p>"
-            )
-        self.history.setHtml("".join(parts))
+    def _show_details(self, details: PurchaseDetails) -> None:
+        self.history.setHtml(details_html(details))
 
     def focus_details(self) -> None:
         self._request(self.edit_requested)
 
 
-def _when(stamp: str) -> str:
-    """An audit timestamp (ISO, UTC) as a reader's local date and time."""
-    try:
-        moment = datetime.fromisoformat(stamp).astimezone()
-    except ValueError:
-        return stamp
-    return f"{moment.day} {moment:%b %Y, %H:%M}"
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def details_html(d: PurchaseDetails) -> str:
+    """Everything recorded about a purchase, its shares and its history, as the pane shows it."""
+    muted = "color:#5b6b7d"
+    if d.status is PurchaseStatus.VOID:
+        status = "<span style='color:#a11d1d;font-weight:600'>Void</span>"
+        if d.void_reason:
+            status += f": {escape(d.void_reason)}"
+    else:
+        status = "Active"
+    if d.route.is_off_framework:
+        route = "Off-framework (at list price)"
+    else:
+        route = escape(str(d.route))
+        if d.framework_title:
+            route += f"<br><span style='{muted}'>{escape(d.framework_title)}</span>"
+        if d.lot_title:
+            route += f"<br><span style='{muted}'>Lot: {escape(d.lot_title)}</span>"
+    recorded_at = d.recorded_at.astimezone()
+    saving = format_gbp(d.saving)
+    rows = [
+        ("Order date", _day(d.order_date)),
+        ("Buyer", escape(d.buyer_name) + (" (joint purchase)" if d.joint else "")),
+        (
+            "Product",
+            f"{escape(d.product_name)}<br><span style='{muted}'>{escape(d.product_code)} · "
+            f"{escape(d.supplier)}</span>",
+        ),
+        ("Route", route),
+        ("Quantity", f"{d.quantity:,}"),
+        ("Unit price", format_gbp(d.unit_price)),
+        ("Baseline", f"{format_gbp(d.baseline_unit_price)} each"),
+        ("Total", f"<b>{format_gbp(d.total)}</b>"),
+        ("Saving", saving),
+        ("Status", status),
+        ("Notes", escape(d.notes).replace("\n", "<br>") if d.notes else "None given"),
+        (
+            "Recorded",
+            f"by {escape(d.recorded_by)} on {_day(recorded_at.date())} at {recorded_at:%H:%M}",
+        ),
+    ]
+    cell = "padding:2px 8px 2px 0; vertical-align:top"
+    parts = [
+        f"<h3 style='margin-bottom:4px'>{escape(d.order_reference)}</h3>",
+        "<table cellspacing='0'>",
+        *(
+            f"<tr><td style='{cell};{muted}'>{label}</td><td style='{cell}'>{value}</td></tr>"
+            for label, value in rows
+        ),
+        "</table>",
+    ]
+    if d.shares:
+        parts.append("<h4 style='margin-bottom:2px'>Members' shares</h4><table cellspacing='0'>")
+        for share in d.shares:
+            percent = share.amount * 100 / d.total if d.total else Decimal(0)
+            parts.append(
+                f"<tr><td style='{cell}'>{escape(share.name)}</td>"
+                f"<td style='{cell}' align='right'>{format_gbp(share.amount)}</td>"
+                f"<td style='{cell};{muted}' align='right'>{percent:.1f} %</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("<h4 style='margin-bottom:2px'>History</h4>")
+    parts.extend(f"<p style='margin:2px 0'>{escape(line)}</p>" for line in reversed(d.history))
+    return "".join(parts)

@@ -48,10 +48,10 @@ class RecordCommand(_LedgerCommand):
         super().__init__(f"Record {reference}", parent, ctx, purchase_id)
 
     def undo(self) -> None:
-        self._void("undone")
+        self._void("the recording was undone")
 
     def _redo(self) -> None:
-        self._restore("redone")
+        self._restore("the recording was redone")
 
 
 class VoidCommand(_LedgerCommand):
@@ -59,10 +59,10 @@ class VoidCommand(_LedgerCommand):
         super().__init__(f"Void {reference}", parent, ctx, purchase_id)
 
     def undo(self) -> None:
-        self._restore("void undone")
+        self._restore("the void was undone")
 
     def _redo(self) -> None:
-        self._void("void redone")
+        self._void("the void was redone")
 
 
 class EditCommand(_LedgerCommand):
