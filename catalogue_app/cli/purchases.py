@@ -28,6 +28,7 @@ from catalogue_app.services.ledger import (
     PurchaseDraft,
     PurchaseService,
 )
+from catalogue_app.services.ledger.details import PurchaseReader
 
 LIST_TABLE_COLUMNS = [
     "order_date",
@@ -166,12 +167,9 @@ def void(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def history(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-    for entry in LedgerExport(ctx.db).history(args.id):
-        out.write(f"{entry.occurred_at}  {entry.action:<7} by {entry.actor}\n")
-        before, after = entry.before or {}, entry.after or {}
-        for key in sorted(set(before) | set(after)):
-            if before.get(key) != after.get(key):
-                out.write(f"    {key}: {before.get(key, '—')} → {after.get(key, '—')}\n")
+    """The audit trail in the words the window uses, oldest first."""
+    for line in PurchaseReader(ctx.db).details(args.id).history:
+        out.write(f"{line}\n")
 
 
 def template(args: argparse.Namespace, out: TextIO) -> None:
