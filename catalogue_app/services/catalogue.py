@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import (
+    ColumnElement,
     Select,
+    and_,
     bindparam,
     case,
     column,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
+    union_all,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
-from catalogue_app.domain.enums import ProductStatus
-from catalogue_app.domain.errors import NotFoundError, ValidationError
+from catalogue_app.domain.enums import ProductStatus, PurchaseStatus
+from catalogue_app.domain.errors import NotFoundError, ReferenceDataError, ValidationError
+from catalogue_app.domain.synonyms import SynonymTable, phrase
 from catalogue_app.domain.text import split_tags
+from catalogue_app.paths import reference_dir
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import (
     CollaborationRow,
@@ -34,6 +43,7 @@ from catalogue_app.services.dto import (
     ProductDetail,
     ProductRow,
 )
+from catalogue_app.services.ledger.queries import SPEND
 
 MAX_SEARCH_TERMS = 8
 MAX_TERM_LENGTH = 60
@@ -75,6 +85,18 @@ _COLUMNS = (
     m.Product.tags,
 )
 FTS_TABLE = "product_search"
+SYNONYMS_FILE = "synonyms.csv"
+
+
+@cache
+def synonym_table() -> SynonymTable:
+    """The shipped synonym table (db/reference/synonyms.csv), read once."""
+    path = reference_dir() / SYNONYMS_FILE
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return SynonymTable.from_rows(csv.DictReader(fh), SYNONYMS_FILE)
+    except FileNotFoundError:
+        raise ReferenceDataError(f"{path}: the reference file is missing") from None
 
 
 def fts_query(words: list[str]) -> str:
@@ -85,17 +107,30 @@ def fts_query(words: list[str]) -> str:
 _FTS = table(FTS_TABLE, column("rowid"), column("rank"))
 
 
-def _fts_match(words: list[str]):  # type: ignore[no-untyped-def]
-    return literal_column(FTS_TABLE).op("MATCH")(bindparam("fts", fts_query(words)))
+def _fts_match(text: str, name: str = "fts") -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH")(bindparam(name, text))
 
 
-def fts_match_subquery(words: list[str]):  # type: ignore[no-untyped-def]
-    """Matching product ids with their rank (weighted bm25, configured by migration 0005)."""
-    return (
-        select(_FTS.c.rowid.label("id"), _FTS.c.rank.label("rank"))
-        .where(_fts_match(words))
-        .subquery("fts_match")
-    )
+def fts_any(alternatives: list[list[str]]) -> str:
+    """An FTS5 query matching any of the alternatives (each a list of words, all needed)."""
+    return " OR ".join(f"({fts_query(words)})" for words in alternatives)
+
+
+def fts_match_subquery(  # type: ignore[no-untyped-def]
+    words: list[str], alternatives: list[list[str]] | None = None
+):
+    """Matching product ids with their rank (weighted bm25, configured by migration 0005)
+    and tier: 0 where the search's own words match, 1 where only a synonym's do."""
+    own = select(
+        _FTS.c.rowid.label("id"), _FTS.c.rank.label("rank"), literal(0).label("tier")
+    ).where(_fts_match(fts_query(words)))
+    if not alternatives:
+        return own.subquery("fts_match")
+    own_ids = select(_FTS.c.rowid).where(_fts_match(fts_query(words), "fts_own")).correlate(None)
+    related = select(
+        _FTS.c.rowid.label("id"), _FTS.c.rank.label("rank"), literal(1).label("tier")
+    ).where(_fts_match(fts_any(alternatives), "fts_related"), _FTS.c.rowid.not_in(own_ids))
+    return union_all(own, related).subquery("fts_match")
 
 
 # Orders that the products table alone can give (with the name-and-code index).
@@ -133,12 +168,14 @@ def _browse_statements(
 
 
 def _text_only_statements(
-    words: list[str], limit: int | None, offset: int
+    words: list[str], alternatives: list[list[str]], limit: int | None, offset: int
 ) -> tuple[Select, Select]:
-    """A plain search: count and rank inside the full-text index, join only the page."""
-    count_stmt = select(func.count()).select_from(_FTS).where(_fts_match(words))
-    top = select(_FTS.c.rowid.label("id"), _FTS.c.rank.label("rank")).where(_fts_match(words))
-    top = top.order_by(_FTS.c.rank).offset(offset)
+    """A plain search: count and rank inside the full-text index, join only the page.
+    Products found through a synonym come after those the words themselves find."""
+    match = fts_match_subquery(words, alternatives)
+    count_stmt = select(func.count()).select_from(match)
+    top = select(match.c.id, match.c.rank, match.c.tier).order_by(match.c.tier, match.c.rank)
+    top = top.offset(offset)
     if limit is not None:
         top = top.limit(limit)
     ranked = top.subquery("fts_top")
@@ -148,7 +185,7 @@ def _text_only_statements(
         .join(m.Product, m.Product.id == ranked.c.id)
         .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
         .join(m.Category, m.Product.category_id == m.Category.id)
-        .order_by(ranked.c.rank, m.Product.name)
+        .order_by(ranked.c.tier, ranked.c.rank, m.Product.name)
     )
     return count_stmt, page_stmt
 
@@ -212,8 +249,17 @@ class CatalogueService:
                     select(m.Lot.framework_id, func.count()).group_by(m.Lot.framework_id)
                 ).all()
             )
+            spend = dict(
+                s.execute(
+                    select(m.Lot.framework_id, SPEND)
+                    .join(m.Purchase, m.Purchase.lot_id == m.Lot.id)
+                    .where(m.Purchase.status == PurchaseStatus.ACTIVE)
+                    .group_by(m.Lot.framework_id)
+                ).all()
+            )
             rows = []
             for fw in s.scalars(select(m.Framework).order_by(m.Framework.reference)):
+                spent = spend.get(fw.id) or Decimal("0.00")
                 term = fw.term
                 if today < fw.start_date:
                     status = "not started"
@@ -234,6 +280,8 @@ class CatalogueService:
                         lot_counts.get(fw.id, 0),
                         status,
                         fw.illustrative,
+                        (term.effective_end - today).days,
+                        fw.max_value - spent if fw.max_value is not None else None,
                     )
                 )
             return rows
@@ -249,8 +297,8 @@ class CatalogueService:
             return Page(rows, total)
 
     def product_search_statements(
-        self, s, query: ProductQuery, limit: int | None = None, offset: int = 0
-    ) -> tuple[Select, Select]:  # type: ignore[no-untyped-def]
+        self, s: Session, query: ProductQuery, limit: int | None = None, offset: int = 0
+    ) -> tuple[Select, Select]:
         """The SQL a search runs: (count of matches, the requested page of them)."""
         if limit is not None and limit < 0:
             raise ValidationError("the limit must not be negative", field="limit")
@@ -260,15 +308,53 @@ class CatalogueService:
             (query.status, query.category, query.supplier, query.framework, query.accredited_on)
         )
         if ranked and not filtered and query.sort == "relevance":
-            return _text_only_statements(words, limit, offset)
+            return _text_only_statements(words, self._alternatives(s, words), limit, offset)
         if not query.text.strip() and not filtered and query.sort in _PRODUCT_ORDER:
             return _browse_statements(query, limit, offset)
         base = self._product_filter(s, query)
         count_stmt = select(func.count()).select_from(base.subquery())
-        page_stmt = self._product_order(base, query, ranked).offset(offset)
+        page_stmt = self._product_order(s, base, query, ranked).offset(offset)
         if limit is not None:
             page_stmt = page_stmt.limit(limit)
         return count_stmt, page_stmt
+
+    def _alternatives(self, s: Session, words: list[str]) -> list[list[str]]:
+        """Searches that mean the same as ``words``: synonyms from the table, and a
+        category group's name standing for the categories in it."""
+        if not words:
+            return []
+        groups: dict[str, list[str]] = {}
+        for group, label in s.execute(select(m.Category.group_name, m.Category.label)):
+            groups.setdefault(group, []).append(label)
+        table = synonym_table().with_rules(
+            (phrase(group), [phrase(label) for label in labels]) for group, labels in groups.items()
+        )
+        return table.alternatives(" ".join(words))
+
+    def _text_clauses(
+        self, s: Session, words: list[str]
+    ) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+        """Substring matching (PostgreSQL): the search's own words, and any synonym's."""
+
+        def every_word(terms: list[str]) -> ColumnElement[bool]:
+            fields = (
+                m.Product.code,
+                m.Product.name,
+                m.Product.description,
+                m.Product.tags,
+                m.Supplier.name,
+                m.Category.label,
+            )
+            return and_(
+                *(
+                    or_(*(func.lower(f).like(_like_pattern(t), escape="\\") for f in fields))
+                    for t in terms
+                )
+            )
+
+        alternatives = self._alternatives(s, words)
+        related = or_(*(every_word(a) for a in alternatives)) if alternatives else None
+        return every_word(words), related
 
     def _product_filter(self, s, query: ProductQuery) -> Select:  # type: ignore[no-untyped-def]
         return self._filtered(s, query, _COLUMNS)
@@ -316,20 +402,10 @@ class CatalogueService:
         if not words:  # only punctuation: nothing can match it
             return stmt.where(false())
         if s.bind.dialect.name == "sqlite":
-            match = fts_match_subquery(words)
+            match = fts_match_subquery(words, self._alternatives(s, words))
             return stmt.join(match, match.c.id == m.Product.id)
-        for term in words:
-            pattern = _like_pattern(term)
-            fields = (
-                m.Product.code,
-                m.Product.name,
-                m.Product.description,
-                m.Product.tags,
-                m.Supplier.name,
-                m.Category.label,
-            )
-            stmt = stmt.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
-        return stmt
+        own, related = self._text_clauses(s, words)
+        return stmt.where(own if related is None else or_(own, related))
 
     def facet_counts(self, query: ProductQuery, *, top: int = 25) -> dict[str, list[Facet]]:
         """For each facet, its values with how many products the search would show."""
@@ -382,7 +458,9 @@ class CatalogueService:
             )
         return match
 
-    def _product_order(self, stmt: Select, query: ProductQuery, ranked: bool = False) -> Select:
+    def _product_order(
+        self, s: Session, stmt: Select, query: ProductQuery, ranked: bool = False
+    ) -> Select:
         if query.sort not in PRODUCT_SORT_KEYS:
             raise ValidationError(
                 f"cannot sort by “{query.sort}”; use one of {', '.join(PRODUCT_SORT_KEYS)}",
@@ -400,8 +478,18 @@ class CatalogueService:
         if query.sort == "relevance":
             if not terms:
                 return stmt.order_by(m.Product.name, m.Product.code)
-            if ranked:  # full-text search ranks by bm25 (best first)
-                return stmt.order_by(literal_column("fts_match.rank"), m.Product.name)
+            if ranked:  # full-text search ranks by bm25 (best first), synonyms' finds last
+                return stmt.order_by(
+                    literal_column("fts_match.tier"),
+                    literal_column("fts_match.rank"),
+                    m.Product.name,
+                )
+            order = []
+            words = [t for t in terms if any(ch.isalnum() for ch in t)]
+            if words:
+                own, related = self._text_clauses(s, words)
+                if related is not None:  # what a synonym finds comes last
+                    order.append(case((own, 0), else_=1))
             first = terms[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             name = func.lower(m.Product.name)
             rank = case(
@@ -410,7 +498,7 @@ class CatalogueService:
                 (name.like(f"%{first}%", escape="\\"), 2),
                 else_=3,
             )
-            return stmt.order_by(rank, m.Product.name, m.Product.code)
+            return stmt.order_by(*order, rank, m.Product.name, m.Product.code)
         column = columns[query.sort]
         ordered = column.desc() if query.descending else column.asc()
         return stmt.order_by(ordered, m.Product.code)

@@ -69,6 +69,8 @@ class FrameworkRow(Row):
     lots: int
     status: str
     illustrative: bool
+    days_left: int  # days from today until the effective end; negative once ended
+    headroom: Decimal | None  # maximum value less the spend recorded on its lots
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from catalogue_app.db import models as m
 from catalogue_app.domain.errors import NotFoundError, ValidationError
@@ -188,3 +188,89 @@ def test_browsing_never_waits_for_a_write_in_progress(db, catalogue):
         assert catalogue.get_product("ATHENA").code == "ATHENA"
         assert any(f.code == "norfolk" for f in catalogue.list_forces())
         assert catalogue.facet_counts(ProductQuery(""))
+
+
+def _vests(db):
+    with db.reading() as s:
+        return set(
+            s.scalars(
+                select(m.Product.code)
+                .join(m.Category)
+                .where(m.Category.label == "Bullet-proof vests")
+            )
+        )
+
+
+def test_body_armour_finds_every_vest_direct_hits_first(db, catalogue):
+    rows = catalogue.search_products(ProductQuery("body armour")).rows
+    codes = [r.code for r in rows]
+    vests = _vests(db)
+    assert len(vests) == 4 and vests <= set(codes)
+    # the direct hits: the search's own words are in the product's text
+    with db.reading() as s:
+        direct = {
+            code
+            for code, *text in s.execute(
+                select(
+                    m.Product.code,
+                    m.Product.name,
+                    m.Product.description,
+                    m.Product.tags,
+                    m.Supplier.name,
+                    m.Category.label,
+                )
+                .join(m.Supplier)
+                .join(m.Category)
+            )
+            if all(w in " ".join(text).lower() for w in ("body", "armour"))
+        }
+    assert direct and not vests <= direct  # some vests are found only through a synonym
+    assert set(codes[: len(direct)]) == direct
+    assert len(codes) == len(set(codes))  # nothing twice
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stab vests", "HG1/A"),  # ballistic vests through the body armour group
+        ("TETRA terminal", "MXP600"),
+        ("body cameras", "Axon Body 3"),
+        ("BWV", "Axon Body 3"),
+        ("patrol car", "Volvo V90"),
+        ("portable computer", "Dell Latitude"),
+        ("office 365", "Microsoft 365"),
+        ("breathalyser", "breath analyser"),
+        ("cell van", "cellular van"),
+        ("vehicles", "motorcycle"),  # a category group stands for its categories
+    ],
+)
+def test_synonyms_and_category_groups_find_products(catalogue, text, expected):
+    names = [r.name for r in catalogue.search_products(ProductQuery(text)).rows]
+    assert any(expected.lower() in n.lower() for n in names), names
+
+
+def test_category_groups_lead_one_way_only(catalogue):
+    """ "Vans" are vehicles, but a search for vans must not bring motorcycles."""
+    names = [r.name.lower() for r in catalogue.search_products(ProductQuery("vans")).rows]
+    assert names and not any("motorcycle" in n for n in names)
+
+
+def test_synonym_matches_respect_filters_sorting_and_paging(catalogue):
+    everything = catalogue.search_products(ProductQuery("body armour"))
+    first = catalogue.search_products(ProductQuery("body armour"), limit=3)
+    rest = catalogue.search_products(ProductQuery("body armour"), limit=50, offset=3)
+    assert first.total == everything.total == len(everything.rows)
+    assert [r.code for r in first.rows + rest.rows] == [r.code for r in everything.rows]
+    by_name = catalogue.search_products(ProductQuery("body armour", sort="name")).rows
+    assert [r.name for r in by_name] == sorted(r.name for r in everything.rows)
+    vests = catalogue.search_products(ProductQuery("body armour", category="35815100-1"))
+    assert vests.total == 4
+    facets = catalogue.facet_counts(ProductQuery("body armour"))
+    assert sum(f.count for f in facets["status"]) == everything.total
+    champions = catalogue.search_products(ProductQuery("body armour", status="champion")).rows
+    assert {r.status for r in champions} == {"champion"}
+    # ranked below direct matches when other filters are on too
+    filtered = catalogue.search_products(ProductQuery("body armour", status="approved")).rows
+    vests_at = [i for i, r in enumerate(filtered) if r.category == "Bullet-proof vests"]
+    others_at = [i for i, r in enumerate(filtered) if "armour" in r.name.lower()]
+    assert vests_at and others_at and max(others_at) < min(vests_at)
