@@ -52,9 +52,10 @@ def run_gui(database: str | None = None) -> int:
         log.warning("opened read-only: %s", db.read_only_reason)
     window = MainWindow(db)
     window.show()
-    if db.migration is not None and db.migration.created:
-        # a new database: ask once, when the window is up, whether to add demonstration data
-        QTimer.singleShot(0, window.offer_demonstration_data)
+    # once the window is up: a new database asks whether to add demonstration data, and the
+    # first run opens Getting started
+    new_database = db.migration is not None and db.migration.created
+    QTimer.singleShot(0, lambda: window.welcome(new_database))
     try:
         return app.exec()
     finally:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,9 +35,12 @@ from catalogue_app.services.changes import Change, LedgerChanged
 from catalogue_app.services.ledger import LedgerFilter, LedgerPage, protected_files
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.files import ask_save_path, file_name, period_slug
 from catalogue_app.ui.ops import OpProgress, QueryOp
+from catalogue_app.ui.settings import Settings
 
 CUSTOM = "custom"
+YEAR_TO_DATE = "year to date"
 
 
 class BriefingDialog(QDialog):
@@ -47,8 +49,14 @@ class BriefingDialog(QDialog):
         ctx: UiContext,
         parent: QWidget | None = None,
         today: date | None = None,
+        *,
+        settings: Settings | None = None,
+        buyer: str | None = None,
     ) -> None:
+        """``buyer``: the force or collaboration chosen where the dialog was opened from."""
         super().__init__(parent)
+        self._settings = settings if settings is not None else Settings()
+        self._wanted_buyer = buyer
         self.briefings, self.ledger = ctx.briefings, ctx.ledger
         self._protected = protected_files(ctx.db)
         self.today = today or date.today()
@@ -59,9 +67,12 @@ class BriefingDialog(QDialog):
         self.period = QComboBox()
         self.period.setAccessibleName("Period")
         last = last_complete_financial_year(self.today)
+        current = FinancialYear.containing(self.today)
+        self.period.addItem(f"Financial year {current.label} to date", YEAR_TO_DATE)
         for year in range(last.start_year, last.start_year - 10, -1):
             self.period.addItem(f"Financial year {FinancialYear(year).label}", year)
         self.period.addItem("Other dates…", CUSTOM)
+        self.period.setCurrentIndex(self.period.findData(last.start_year))
         self.start = QDateEdit(QDate(last.start))
         self.end = QDateEdit(QDate(last.end))
         for edit in (self.start, self.end):
@@ -122,6 +133,11 @@ class BriefingDialog(QDialog):
 
     def _fill_buyers(self, buyers: Buyers) -> None:
         buyers.fill(self.buyer)
+        wanted = self.buyer.findData(self._wanted_buyer)
+        if wanted >= 0:
+            self.buyer.blockSignals(True)
+            self.buyer.setCurrentIndex(wanted)
+            self.buyer.blockSignals(False)
         self._read_figures()
 
     def _read_figures(self) -> None:
@@ -151,6 +167,8 @@ class BriefingDialog(QDialog):
         year = self.period.currentData()
         if year == CUSTOM:
             return self.start.date().toPython(), self.end.date().toPython()
+        if year == YEAR_TO_DATE:
+            return FinancialYear.containing(self.today).start, self.today
         fy = FinancialYear(int(year))
         return fy.start, fy.end
 
@@ -163,9 +181,17 @@ class BriefingDialog(QDialog):
 
     def generate(self, path: str | None = None, *, open_when_done: bool = True) -> None:
         if path is None:
-            suggested = f"briefing-{self.buyer.currentData()}.pdf"
-            path, _ = QFileDialog.getSaveFileName(self, "Save briefing", suggested, "PDF (*.pdf)")
-            if not path:
+            start, end = self.chosen_period()
+            suggested = file_name(
+                "briefing",
+                str(self.buyer.currentData() or ""),
+                period_slug(start, end, self.today),
+                extension="pdf",
+            )
+            path = ask_save_path(
+                self, self._settings, "briefings", "Save briefing", suggested, "PDF (*.pdf)"
+            )
+            if path is None:
                 return
         self.path = path
         self._open_when_done = open_when_done

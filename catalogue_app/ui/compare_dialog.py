@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -43,8 +42,10 @@ from catalogue_app.services.compare import ProductComparison, RouteOption
 from catalogue_app.services.ledger import protected_files
 from catalogue_app.ui.context import Buyers, UiContext
 from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.files import ask_save_path, file_name
 from catalogue_app.ui.ops import QueryOp, latest_query_running
 from catalogue_app.ui.products_model import display
+from catalogue_app.ui.settings import Settings
 
 DIFFERENT = QBrush(QColor("#fff4d6"))
 BEST = "★ "
@@ -71,8 +72,11 @@ class CompareDialog(QDialog):
         codes: list[str],
         parent: QWidget | None = None,
         record_joint: Callable[[str, str, int, tuple[str, str], str], object] | None = None,
+        *,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent)
+        self._settings = settings if settings is not None else Settings()
         self.compare = ctx.compare
         self._protected = protected_files(ctx.db)
         self.codes = list(dict.fromkeys(codes))[:6]
@@ -394,12 +398,14 @@ class CompareDialog(QDialog):
         menu.addAction(f"Remove {code} from the comparison", lambda: self.remove_product(code))
         menu.exec(self.products_table.horizontalHeader().mapToGlobal(pos))
 
+    def _ask_path(self, title: str, extension: str, file_filter: str) -> str | None:
+        suggested = file_name("comparison", *self.codes[:3], extension=extension)
+        return ask_save_path(self, self._settings, "comparisons", title, suggested, file_filter)
+
     def export_pdf(self, path: str | None = None) -> int:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export PDF", "comparison.pdf", "PDF (*.pdf)"
-            )
-            if not path:
+            path = self._ask_path("Export PDF", "pdf", "PDF (*.pdf)")
+            if path is None:
                 return 0
         quantity = self.quantity.value()
         story = report.comparison_story(self.rows, quantity) if self.rows else []
@@ -428,10 +434,8 @@ class CompareDialog(QDialog):
 
     def export_csv(self, path: str | None = None) -> int:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export CSV", "comparison.csv", "CSV (*.csv)"
-            )
-            if not path:
+            path = self._ask_path("Export CSV", "csv", "CSV, comma-separated (*.csv)")
+            if path is None:
                 return 0
         blocks = report.comparison_blocks(
             self.rows,

@@ -6,13 +6,14 @@ purchase actions are the command ops of :mod:`catalogue_app.ui.operations.purcha
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -41,24 +43,32 @@ from catalogue_app.ui.briefing_dialog import BriefingDialog
 from catalogue_app.ui.compare_dialog import CompareDialog
 from catalogue_app.ui.context import UiContext
 from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.files import ask_open_path, ask_save_path, file_name, period_slug
 from catalogue_app.ui.first_run import (
     FirstRunDialog,
     add_demonstration_data,
     remove_demonstration_data,
 )
+from catalogue_app.ui.help import GettingStartedDialog, ShortcutsDialog
 from catalogue_app.ui.operations import purchases as purchase_ops
 from catalogue_app.ui.operations.purchases import Edited
 from catalogue_app.ui.ops import ChangeHub, CommandOp, QueryOp
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
 from catalogue_app.ui.purchases_view import PurchasesView
 from catalogue_app.ui.resources import app_icon
-from catalogue_app.ui.settings import WINDOW_GEOMETRY, WINDOW_SPLITTER, WINDOW_VIEW, Settings
+from catalogue_app.ui.settings import (
+    GETTING_STARTED_SHOWN,
+    WINDOW_GEOMETRY,
+    WINDOW_SPLITTER,
+    WINDOW_VIEW,
+    Settings,
+)
 from catalogue_app.ui.undo import EditCommand, RecordCommand, VoidCommand
 from catalogue_app.ui.views import (
     CatalogueView,
+    FrameworksView,
     ProductsView,
     buyers_view,
-    frameworks_view,
     suppliers_view,
 )
 from catalogue_app.ui.widgets import SavedSearches
@@ -78,20 +88,28 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
 
         self.products = ProductsView(self.ctx, self._settings)
+        self.frameworks = FrameworksView(self.ctx, self._settings)
+        self.buyers = buyers_view(self.ctx, self._settings)
         self.purchases = PurchasesView(self.ctx, self._settings)
         self.views: list[CatalogueView] = [
             self.products,
-            frameworks_view(self.ctx, self._settings),
+            self.frameworks,
             suppliers_view(self.ctx, self._settings),
-            buyers_view(self.ctx, self._settings),
+            self.buyers,
             self.purchases,
         ]
         self.comparison: list[str] = []  # product codes chosen for comparison
+        # the window's modeless dialogs, one of each at a time
+        self._briefing_dialog: BriefingDialog | None = None
+        self._compare_dialog: CompareDialog | None = None
+        self._shortcuts_dialog: ShortcutsDialog | None = None
+        self._getting_started: GettingStartedDialog | None = None
         self.undo_stack = QUndoStack(self)
         self.purchases.edit_requested.connect(self.edit_purchase)
         self.purchases.void_requested.connect(self.void_purchase)
         self._build_layout()
         self._build_actions()
+        self._build_toolbar()
         self._build_status_bar()
         for view in self.views:
             view.status_changed.connect(self._view_status)
@@ -124,6 +142,7 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{view.title} (Ctrl+{n})")
             self.sidebar.addItem(item)
         self.sidebar.setMaximumHeight(self.sidebar.sizeHintForRow(0) * len(self.views) + 8)
+        self.sidebar.setMinimumWidth(120)
         self.saved_list = QListWidget()
         self.saved_list.setObjectName("savedSearches")
         self.saved_list.setAccessibleName("Saved searches")
@@ -150,7 +169,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(side)
         self.main_splitter.addWidget(self.stack)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([190, 1300])
+        self.main_splitter.setSizes([150, 1300])
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 4)
@@ -170,7 +189,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         self.briefing_action = QAction("Export &briefing…", self)
         self.briefing_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.briefing_action.triggered.connect(self.export_briefing)
+        self.briefing_action.triggered.connect(lambda: self.export_briefing())
         file_menu.addAction(self.briefing_action)
         file_menu.addSeparator()
         self.remove_demo_action = QAction("Remove &demonstration data…", self)
@@ -224,7 +243,7 @@ class MainWindow(QMainWindow):
         compare_menu.addAction(self.add_compare_action)
         self.compare_action = QAction("&Compare products…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
-        self.compare_action.triggered.connect(self.open_comparison)
+        self.compare_action.triggered.connect(lambda: self.open_comparison())
         compare_menu.addAction(self.compare_action)
         clear_compare = QAction("C&lear comparison", self)
         clear_compare.triggered.connect(lambda: self.comparison.clear())
@@ -233,7 +252,7 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         self.view_actions = []
         for n, view in enumerate(self.views, start=1):
-            action = QAction(view.title, self)
+            action = QAction(view.title.replace("&", "&&"), self)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
             action.triggered.connect(lambda _c=False, i=n - 1: self.show_view(i))
             view_menu.addAction(action)
@@ -242,10 +261,10 @@ class MainWindow(QMainWindow):
         columns = QAction("C&olumns…", self)
         columns.triggered.connect(self._choose_columns)
         view_menu.addAction(columns)
-        refresh = QAction("&Refresh", self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.refresh)
-        view_menu.addAction(refresh)
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.refresh)
+        view_menu.addAction(self.refresh_action)
 
         self.searches_menu = self.menuBar().addMenu("&Searches")
         self.save_search_action = QAction("&Save current search…", self)
@@ -254,6 +273,14 @@ class MainWindow(QMainWindow):
         self._refresh_saved()
 
         help_menu = self.menuBar().addMenu("&Help")
+        self.getting_started_action = QAction("&Getting started", self)
+        self.getting_started_action.triggered.connect(lambda: self.show_getting_started())
+        help_menu.addAction(self.getting_started_action)
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(lambda: self.show_shortcuts())
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         self.about_action = QAction(f"&About {APP_NAME}", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
@@ -262,6 +289,33 @@ class MainWindow(QMainWindow):
             view.table.details_requested.connect(view.focus_details)
         if self._db.read_only_reason is not None:
             self._disable_writes(self._db.read_only_reason)
+
+    def _build_toolbar(self) -> None:
+        """The common actions, one click away: the same actions as the menus."""
+        self.toolbar = QToolBar("Main toolbar", self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setFloatable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setIconSize(QSize(16, 16))
+        for action in (
+            self.record_action,
+            None,
+            self.add_compare_action,
+            self.compare_action,
+            None,
+            self.briefing_action,
+            None,
+            self.refresh_action,
+        ):
+            if action is None:
+                self.toolbar.addSeparator()
+                continue
+            self.toolbar.addAction(action)
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            tip = action.toolTip() if not action.isEnabled() else action.iconText()
+            action.setToolTip(f"{tip} ({keys})" if keys and action.isEnabled() else tip)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
 
     def _writing_actions(self) -> list[QAction]:
         """The actions that change the ledger."""
@@ -297,7 +351,8 @@ class MainWindow(QMainWindow):
 
     # -- what the title says about the data ------------------------------------------------------
     def _update_title(self) -> None:
-        title = f"{APP_NAME} — {self._db.description}"
+        # the application's name is added by the platform: the title says which database
+        title = self._db.description
         if self.has_demo_data:
             title += " — includes demonstration data"
         if self._db.read_only:
@@ -333,6 +388,14 @@ class MainWindow(QMainWindow):
         return True
 
     # -- first run ---------------------------------------------------------------------------------
+    def welcome(self, new_database: bool) -> None:
+        """At start-up: on a new database ask about demonstration data; on the first run
+        (once that question is answered) open Getting started."""
+        if new_database:
+            self.offer_demonstration_data()
+        if not self._settings.get(GETTING_STARTED_SHOWN):
+            self.show_getting_started()
+
     def offer_demonstration_data(self) -> CommandOp[SeedReport] | None:
         """On a new database: ask once whether to explore with demonstration data.
 
@@ -530,7 +593,19 @@ class MainWindow(QMainWindow):
     def void_purchase(self, purchase_id: str | None) -> CommandOp[StoredPurchase] | None:
         if not purchase_id or self._refused_read_only():
             return None
-        reason, ok = QInputDialog.getText(self, "Void purchase", "Why is it void?")
+        line = self.purchases.line_for(purchase_id)
+        named = (
+            f"Void {line.order_reference}?\n\n{line.quantity:,} × {line.product} for "
+            f"{line.buyer}, total {format_gbp(line.total)}, ordered "
+            f"{line.order_date.day} {line.order_date:%b %Y}.\n\n"
+            if line is not None
+            else "Void this purchase?\n\n"
+        )
+        asked = named + "It stays in the ledger, marked void. Why is it void?"
+        reason, ok = "", True
+        while ok and not reason.strip():
+            reason, ok = QInputDialog.getText(self, "Void purchase", asked)
+            asked = named + "Give a reason, for example “entered twice”. Why is it void?"
         if not ok:
             return None
         op = purchase_ops.void_purchase(self, self.ctx, purchase_id, reason).success(
@@ -541,8 +616,22 @@ class MainWindow(QMainWindow):
         op.run_in_background()
         return op
 
+    def selected_buyer(self) -> str | None:
+        """The force or collaboration the current view has chosen, if it has one."""
+        view = self.current_view()
+        if view is self.buyers:
+            return view.selected_key()
+        if view is self.purchases:
+            buyer = self.purchases.buyer.currentData()
+            return str(buyer) if buyer else None
+        return None
+
     def export_briefing(self) -> BriefingDialog:
-        dialog = BriefingDialog(self.ctx, self)
+        if self._briefing_dialog is not None and self._briefing_dialog.isVisible():
+            return _raised(self._briefing_dialog)  # keep what the officer chose so far
+        dialog = BriefingDialog(
+            self.ctx, self, settings=self._settings, buyer=self.selected_buyer()
+        )
         dialog.show()
         self._briefing_dialog = dialog
         return dialog
@@ -567,10 +656,13 @@ class MainWindow(QMainWindow):
         if not self.comparison:
             QMessageBox.information(self, APP_NAME, "Choose products first (Ctrl+D).")
             return None
+        if self._compare_dialog is not None:
+            self._compare_dialog.close()  # the new comparison replaces the old one
         dialog = CompareDialog(
             self.ctx,
             self.comparison,
             self,
+            settings=self._settings,
             record_joint=lambda buyer, product, quantity, route, split: self.record_purchase(
                 product, buyer, quantity, route, split
             ),
@@ -581,18 +673,24 @@ class MainWindow(QMainWindow):
 
     def export_purchases(self, path: str | None = None) -> CommandOp[int] | None:
         """Write the purchases the Purchases view shows (its filters) to CSV or XLSX."""
+        shown = self.purchases.current_filter()
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
+                self._settings,
+                "exports",
                 "Export purchases",
-                "purchases.xlsx",
+                file_name(
+                    "purchases",
+                    shown.buyer or "all buyers",
+                    period_slug(shown.start, shown.end, date.today()),
+                    extension="xlsx",
+                ),
                 "Excel workbook (*.xlsx);;CSV, comma-separated (*.csv)",
             )
-            if not path:
+            if path is None:
                 return None
-        op = purchase_ops.export_purchases(
-            self, self.ctx, self.purchases.current_filter(), Path(path)
-        ).success(
+        op = purchase_ops.export_purchases(self, self.ctx, shown, Path(path)).success(
             lambda written: self.statusBar().showMessage(
                 f"Exported {written:,} purchases to {path}", 6000
             )
@@ -607,10 +705,15 @@ class MainWindow(QMainWindow):
         if self._refused_read_only():
             return None
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Import purchases", "", "Spreadsheets (*.csv *.xlsx)"
+            path = ask_open_path(
+                self,
+                self._settings,
+                "imports",
+                "Import purchases",
+                "Spreadsheets (*.csv *.xlsx);;CSV, comma-separated (*.csv);;"
+                "Excel workbook (*.xlsx)",
             )
-            if not path:
+            if path is None:
                 return None
         op = purchase_ops.import_purchases(self, self.ctx, Path(path)).success(self._imported)
         op.run_in_background()
@@ -641,18 +744,47 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 
+    def show_shortcuts(self) -> ShortcutsDialog:
+        if self._shortcuts_dialog is not None and self._shortcuts_dialog.isVisible():
+            return _raised(self._shortcuts_dialog)
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.show()
+        self._shortcuts_dialog = dialog
+        return dialog
+
+    def show_getting_started(self) -> GettingStartedDialog:
+        if self._getting_started is not None and self._getting_started.isVisible():
+            return _raised(self._getting_started)
+        dialog = GettingStartedDialog(self)
+        dialog.show()
+        self._getting_started = dialog
+        self._settings.set(GETTING_STARTED_SHOWN, True)
+        return dialog
+
     # -- window state -------------------------------------------------------------
     def _restore_state(self) -> None:
         geometry = self._settings.get(WINDOW_GEOMETRY)
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
             self.resize(1440, 860)
+        self._fit_to_screen()
         splitter = self._settings.get(WINDOW_SPLITTER)
         if not splitter.isEmpty():
             self.main_splitter.restoreState(splitter)
         index = self._settings.get(WINDOW_VIEW)
         self.show_view(index if 0 <= index < len(self.views) else 0)
+
+    def _fit_to_screen(self) -> None:
+        """Never larger than the screen the window is on (a laptop after a big monitor)."""
+        room = self.screen().availableGeometry()
+        width, height = min(self.width(), room.width()), min(self.height(), room.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        if not room.contains(frame.topLeft()) or frame.right() > room.right():
+            self.move(
+                max(room.left(), min(frame.left(), room.right() - frame.width() + 1)),
+                max(room.top(), min(frame.top(), room.bottom() - frame.height() + 1)),
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.set(WINDOW_GEOMETRY, self.saveGeometry())
@@ -662,6 +794,17 @@ class MainWindow(QMainWindow):
             view.save_state()
         self._settings.sync()
         super().closeEvent(event)
+
+
+D = TypeVar("D", bound=QDialog)
+
+
+def _raised(dialog: D) -> D:
+    """Bring an open dialog to the front (where the platform stacks windows at all)."""
+    if QGuiApplication.platformName() != "offscreen":
+        dialog.raise_()
+        dialog.activateWindow()
+    return dialog
 
 
 def _escape(text: str) -> str:

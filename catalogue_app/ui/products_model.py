@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
@@ -23,6 +24,7 @@ CACHED_PAGES = 40  # at most 8,000 rows held in memory
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 _ROOT = QModelIndex()
+DIMMED = "#8a8f96"  # rows that no longer count: expired frameworks
 
 
 @dataclass(frozen=True)
@@ -32,19 +34,27 @@ class Column:
     sortable: bool = True
     width: int = 120
     money: bool = True  # show Decimal values as pounds (officer numbers are not money)
+    shown_as: Callable[[Any], str] | None = None  # words for a value, where figures mislead
+    hidden: bool = False  # left out until chosen (View → Columns)
 
 
 PRODUCT_COLUMNS = [
     Column("code", "Code", width=130),
     Column("name", "Name", width=320),
     Column("supplier", "Supplier", width=220),
-    Column("category", "Category", width=230),
+    # category, unit and accreditation are in the filters and the details; shown when chosen
+    Column("category", "Category", width=230, hidden=True),
     Column("status", "Status", width=90),
-    Column("unit", "Unit", sortable=False, width=150),
+    Column("unit", "Unit", sortable=False, width=150, hidden=True),
     Column("list_price", "List price", width=100),
-    Column("accredited_to", "Accredited to", sortable=False, width=110),
+    Column("accredited_to", "Accredited to", sortable=False, width=110, hidden=True),
 ]
 COLUMNS = [(c.key, c.title) for c in PRODUCT_COLUMNS]
+
+
+def format_day(day: date) -> str:
+    """A date as tables and dialogs show it: 23 Nov 2026."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def display(value: Any, key: str = "", money: bool = True) -> str:
@@ -55,7 +65,7 @@ def display(value: Any, key: str = "", money: bool = True) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, date):
-        return value.isoformat()
+        return format_day(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if key == "status" or key == "kind":
@@ -312,7 +322,12 @@ class ProductTableModel(QAbstractTableModel):
 
 
 class ListTableModel(QAbstractTableModel):
-    """A small, fully loaded list of records (frameworks, suppliers, buyers)."""
+    """A small, fully loaded list of records (frameworks, suppliers, buyers).
+
+    ``key`` names a record for good (its code or reference), so that the view can
+    find it again after a sort, a filter or a reload. ``shown`` filters the list in
+    memory; ``dimmed`` greys a record out (an expired framework).
+    """
 
     def __init__(
         self,
@@ -321,11 +336,18 @@ class ListTableModel(QAbstractTableModel):
         parent: Any = None,
         *,
         autoload: bool = True,
+        key: Callable[[Any], str] = lambda record: str(getattr(record, "code", "")),
+        dimmed: Callable[[Any], bool] = lambda _record: False,
     ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self._load = load
+        self.key = key
+        self._dimmed = dimmed
+        self._all: list[Any] = []
         self._rows: list[Any] = []
+        self._shown: Callable[[Any], bool] = lambda _record: True
+        self._sort: tuple[int, Qt.SortOrder] | None = None
         self.loaded = False
         if autoload:
             self.reload()
@@ -339,12 +361,31 @@ class ListTableModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
-        self._rows = rows
+        self._all = list(rows)
+        self._rows = self._arranged()
         self.loaded = True
         self.endResetModel()
 
+    def set_filter(self, shown: Callable[[Any], bool]) -> None:
+        """Show only the records ``shown`` accepts (in one reset)."""
+        self.beginResetModel()
+        self._shown = shown
+        self._rows = self._arranged()
+        self.endResetModel()
+
+    @property
+    def loaded_count(self) -> int:
+        """Every record read, whether the filter shows it or not."""
+        return len(self._all)
+
     def row_at(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, key: str | None) -> int:
+        """The row showing the record named ``key``, or -1."""
+        if key is None:
+            return -1
+        return next((n for n, r in enumerate(self._rows) if self.key(r) == key), -1)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -358,12 +399,17 @@ class ListTableModel(QAbstractTableModel):
         if index.column() >= len(self.columns):
             return None
         column = self.columns[index.column()]
-        value = getattr(self._rows[index.row()], column.key)
+        record = self._rows[index.row()]
+        value = getattr(record, column.key)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column.shown_as is not None:
+                return column.shown_as(value)
             return display(value, column.key, column.money)
         numeric = isinstance(value, Decimal | int) and not isinstance(value, bool)
         if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and self._dimmed(record):
+            return QBrush(QColor(DIMMED))
         return None
 
     def headerData(
@@ -377,15 +423,35 @@ class ListTableModel(QAbstractTableModel):
             return section + 1
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self.columns):
-            return
+    def _arranged(self) -> list[Any]:
+        rows = [r for r in self._all if self._shown(r)]
+        if self._sort is None:
+            return rows
+        column, order = self._sort
         key = self.columns[column].key
 
-        def sort_key(row: Any) -> tuple:
+        def sort_key(row: Any) -> tuple[bool, Any]:
             value = getattr(row, key)
             return (value is None, value if not isinstance(value, str) else value.lower())
 
+        none_last = sorted((r for r in rows if getattr(r, key) is not None), key=sort_key)
+        if order == Qt.SortOrder.DescendingOrder:
+            none_last.reverse()
+        return none_last + [r for r in rows if getattr(r, key) is None]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in memory; selections and other persistent indexes move with their records."""
+        if not 0 <= column < len(self.columns):
+            return
         self.layoutAboutToBeChanged.emit()
-        self._rows.sort(key=sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
+        before = self.persistentIndexList()
+        keys = [self.key(self._rows[i.row()]) if i.isValid() else None for i in before]
+        self._sort = (column, order)
+        self._rows = self._arranged()
+        where = {self.key(r): n for n, r in enumerate(self._rows)}
+        after = [
+            self.index(where[k], i.column()) if k in where else QModelIndex()
+            for i, k in zip(before, keys, strict=True)
+        ]
+        self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()

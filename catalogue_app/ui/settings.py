@@ -58,6 +58,11 @@ WINDOW_SPLITTER = _state("window/splitter")
 WINDOW_VIEW = Setting("window/view", int, 0)
 SAVED_SEARCHES = Setting("searches/saved", str, "{}")  # JSON: name -> query fields
 
+GETTING_STARTED_SHOWN = Setting("help/getting_started_shown", bool, False)
+
+# the folders file dialogs remember, one per kind of file
+FOLDER_KINDS = ("imports", "exports", "briefings", "comparisons")
+
 VIEW_NAMES = ("productsView", "frameworksView", "suppliersView", "buyersView", "purchasesView")
 
 
@@ -69,6 +74,18 @@ def view_splitter(view: str) -> Setting[QByteArray]:
 def view_header(view: str) -> Setting[QByteArray]:
     """A view's table columns: order, widths, hidden ones."""
     return _state(f"views/{view}/header")
+
+
+def view_columns_sized(view: str) -> Setting[bool]:
+    """Whether the officer has set a view's column widths (else they follow the content)."""
+    return Setting(f"views/{view}/columns_sized", bool, False)
+
+
+def last_folder(kind: str) -> Setting[str]:
+    """The folder a file dialog of this kind last used ("" until one was chosen)."""
+    if kind not in FOLDER_KINDS:
+        raise ValueError(f"unknown kind of file: {kind}")
+    return Setting(f"folders/{kind}", str, "")
 
 
 # -- upgrades -----------------------------------------------------------------------------

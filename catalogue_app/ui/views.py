@@ -10,13 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTextBrowser,
@@ -25,19 +29,21 @@ from PySide6.QtWidgets import (
 )
 
 from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.catalogue import ProductQuery
 from catalogue_app.services.changes import CatalogueChanged, Change, LedgerChanged
 from catalogue_app.ui.context import UiContext
-from catalogue_app.ui.detail_html import buyer_html, framework_html, product_html
+from catalogue_app.ui.detail_html import buyer_html, framework_html, product_html, supplier_html
 from catalogue_app.ui.errors import show_failure
 from catalogue_app.ui.ops import QueryOp
 from catalogue_app.ui.products_model import (
+    PAGE_SIZE,
     PRODUCT_COLUMNS,
     Column,
     ListTableModel,
     ProductTableModel,
 )
-from catalogue_app.ui.settings import Settings, view_header, view_splitter
+from catalogue_app.ui.settings import Settings, view_columns_sized, view_header, view_splitter
 from catalogue_app.ui.widgets import FacetPanel, RecordTable
 
 SEARCH_DELAY_MS = 60
@@ -57,7 +63,7 @@ def _detail_browser(name: str) -> QTextBrowser:
     browser.setObjectName(name)
     browser.setAccessibleName(name)
     browser.setOpenLinks(False)
-    browser.setMinimumWidth(260)
+    browser.setMinimumWidth(200)
     return browser
 
 
@@ -91,11 +97,19 @@ class CatalogueView(QWidget):
             state = self._settings.get(setting)
             if not state.isEmpty():
                 widget.restoreState(state)
+        # widths the officer set stay; otherwise they follow the content
+        self.table.user_sized = self._settings.get(view_columns_sized(key))
+        self.table.remeasure()
 
     def save_state(self) -> None:
         key = self.objectName()
         self._settings.set(view_splitter(key), self.splitter.saveState())
         self._settings.set(view_header(key), self.table.horizontalHeader().saveState())
+        self._settings.set(view_columns_sized(key), self.table.user_sized)
+
+    def selected_key(self) -> str | None:
+        """The code or reference of the highlighted record, if any."""
+        return None
 
     def focus_details(self) -> None:
         """Enter on a row: move to its details."""
@@ -143,11 +157,15 @@ class ProductsView(CatalogueView):
         self.model.sort_requested.connect(self.apply_search)
         self._table = RecordTable("Products", [c.width for c in PRODUCT_COLUMNS])
         self._table.setModel(self.model)
+        for n, column in enumerate(PRODUCT_COLUMNS):
+            self._table.setColumnHidden(n, column.hidden)
         self._table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
+        # a long search text must never widen the window
+        self.empty_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.results = QStackedWidget()
         self.results.addWidget(self._table)
         self.results.addWidget(self.empty_label)
@@ -156,8 +174,10 @@ class ProductsView(CatalogueView):
         self.splitter.addWidget(self.facets)
         self.splitter.addWidget(self.results)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 760, 380])
+        # a narrower window takes from every part, not the table alone
+        for part, stretch in enumerate((2, 3, 3)):
+            self.splitter.setStretchFactor(part, stretch)
+        self.splitter.setSizes([210, 780, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -223,13 +243,16 @@ class ProductsView(CatalogueView):
         ).run_in_background()
 
     def _searched(self, result: Any, facets: bool) -> None:
+        followed = self._detail_code  # the product shown stays selected if it is still found
         self.model.show(result)
         self.loaded = True
-        self._refresh_views(facets=facets)
+        # a new result starts at its left edge, where Code and Name are
+        self._table.horizontalScrollBar().setValue(0)
+        self._refresh_views(facets=facets, follow=followed)
 
     def clear_search(self) -> None:
+        """Esc in the search box: the text goes, the filters stay."""
         self.search_box.clear()
-        self.facets.clear()
 
     def _count_all(self) -> None:
         catalogue = self.catalogue
@@ -251,13 +274,26 @@ class ProductsView(CatalogueView):
             self, lambda: catalogue.facet_counts(query), kind="facets", doing="counting filters"
         ).success(self.facets.show_counts).failure(self._report_error).run_in_background()
 
-    def _refresh_views(self, *, facets: bool = True) -> None:
+    def _row_of(self, code: str | None) -> int:
+        """The row of ``code`` among the rows already read, or -1."""
+        for row in range(min(self.model.total, PAGE_SIZE)):
+            found = self.model.cached_row(row)
+            if found is not None and found.code == code:
+                return row
+        return -1
+
+    def selected_key(self) -> str | None:
+        return self._detail_code
+
+    def _refresh_views(self, *, facets: bool = True, follow: str | None = None) -> None:
         query = self.model.query
         if facets:  # once typing pauses, not on every keystroke
             self._facet_timer.start()
         shown = self.model.total
         if shown == 0:
             text = query.text.strip()
+            if len(text) > 60:
+                text = text[:59] + "…"
             what = f"No products match “{text}”" if text else "No products match these filters"
             self.empty_label.setText(
                 f"{what}.\nPress Esc to clear the search, or untick a filter on the left."
@@ -267,7 +303,9 @@ class ProductsView(CatalogueView):
             self._detail_code = None
         else:
             self.results.setCurrentWidget(self._table)
-            self._table.selectRow(0)
+            row = max(0, self._row_of(follow))
+            self._table.selectRow(row)
+            self._table.scrollTo(self.model.index(row, 0))
         self.status_changed.emit(self.status_text())
 
     def status_text(self) -> str:
@@ -338,6 +376,9 @@ class ListView(CatalogueView):
         ctx: UiContext,
         affected: Callable[[Change, Any], bool] = lambda _change, _record: False,
         parent: QWidget | None = None,
+        *,
+        key: Callable[[Any], str] = lambda record: str(record.code),
+        dimmed: Callable[[Any], bool] = lambda _record: False,
     ) -> None:
         super().__init__(settings, parent)
         self.setObjectName(name)
@@ -346,16 +387,21 @@ class ListView(CatalogueView):
         self._affected = affected
         self._loading = False
         # Loaded when first shown, so that start-up only pays for the products view.
-        self.model = ListTableModel(columns, load, self, autoload=False)
+        self.model = ListTableModel(columns, load, self, autoload=False, key=key, dimmed=dimmed)
         self._table = RecordTable(title, [c.width for c in columns])
         self._table.setModel(self.model)
-        self._table.horizontalHeader().setStretchLastSection(True)
+        for n, column in enumerate(columns):
+            self._table.setColumnHidden(n, column.hidden)
         self._table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._table.horizontalHeader().sortIndicatorChanged.connect(
+            lambda *_: self._table.scrollTo(self._table.currentIndex())
+        )
         self.detail = _detail_browser(f"{title} details")
         self.splitter.addWidget(self._table)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([820, 420])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([880, 340])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -374,8 +420,29 @@ class ListView(CatalogueView):
         self.ensure_loaded()
         if not self.model.loaded:
             return f"Reading the {self.noun[1]}…"
-        n = self.model.rowCount()
+        n, everything = self.model.rowCount(), self.model.loaded_count
+        if n != everything:
+            return f"{n:,} of {everything:,} {self.noun[1]}"
         return f"{n:,} {self.noun[0] if n == 1 else self.noun[1]}"
+
+    def selected_record(self) -> Any:
+        """The highlighted record, if any."""
+        index = self._table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def selected_key(self) -> str | None:
+        record = self.selected_record()
+        return self.model.key(record) if record is not None else None
+
+    def _select(self, key: str | None) -> None:
+        """Highlight the record named ``key`` if it is shown, else the first; details follow."""
+        if self.model.rowCount() == 0:
+            self._record = None
+            self.detail.setHtml(f"<p>No {escape(self.noun[1])} match these filters.</p>")
+            return
+        row = max(0, self.model.row_of(key))
+        self._table.selectRow(row)
+        self._table.scrollTo(self.model.index(row, 0))
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
         record = self.model.row_at(current.row()) if current.isValid() else None
@@ -410,38 +477,137 @@ class ListView(CatalogueView):
 
     def _loaded(self, rows: list[Any]) -> None:
         self._loading = False
+        followed = self.selected_key()
+        self._rows_arrived(rows)
         self.model.set_rows(rows)
-        if self.model.rowCount():
-            self._table.selectRow(0)
+        self._select(followed)
         self.status_changed.emit(self.status_text())
+
+    def _rows_arrived(self, rows: list[Any]) -> None:
+        """Fresh rows, about to be shown (a view with filters updates their choices)."""
 
     def _load_failed(self, exc: BaseException) -> None:
         self._loading = False
         self._report_error(exc)
 
 
-def frameworks_view(ctx: UiContext, settings: Settings) -> ListView:
-    catalogue, browse = ctx.catalogue, ctx.browse
-    columns = [
-        Column("reference", "Reference", width=140),
-        Column("title", "Title", width=330),
-        Column("owner", "Owner", width=200),
-        Column("effective_end", "Ends", width=100),
-        Column("extensions_left", "Extensions left", width=110),
-        Column("status", "Status", width=90),
-    ]
-    return ListView(
-        "frameworksView",
-        "Frameworks",
-        ("framework", "frameworks"),
-        columns,
-        catalogue.list_frameworks,
-        lambda f: framework_html(browse.framework_detail(f.reference)),
-        settings,
-        ctx,
-        # call-offs recorded and headroom move with every purchase
-        affected=lambda change, _f: isinstance(change, LedgerChanged),
-    )
+EXPIRING_DAYS = 365
+FRAMEWORK_STATUSES = (
+    ("All frameworks", None),
+    ("Active", "active"),
+    ("Expiring within a year", "expiring"),
+    ("Expired", "expired"),
+)
+
+
+def _days_left(days: int) -> str:
+    return "Ended" if days < 0 else f"{days:,}"
+
+
+def _headroom(value: Decimal | None) -> str:
+    return "No maximum" if value is None else format_gbp(value)
+
+
+def framework_matches(row: Any, words: list[str], status: str | None, owner: str | None) -> bool:
+    """Whether a framework row passes the search words, the status and the owner chosen."""
+    if owner is not None and row.owner != owner:
+        return False
+    if status == "active" and row.status != "active":
+        return False
+    if status == "expiring" and not (row.status == "active" and row.days_left <= EXPIRING_DAYS):
+        return False
+    if status == "expired" and row.status != "expired":
+        return False
+    haystack = f"{row.reference} {row.title} {row.owner}".lower()
+    return all(word in haystack for word in words)
+
+
+class FrameworksView(ListView):
+    """Frameworks with a search box and filters (status, owner), applied in memory."""
+
+    def __init__(self, ctx: UiContext, settings: Settings) -> None:
+        catalogue, browse = ctx.catalogue, ctx.browse
+        columns = [
+            Column("reference", "Reference", width=140),
+            Column("title", "Title", width=330),
+            Column("owner", "Owner", width=200),
+            Column("effective_end", "Ends", width=100),
+            Column("days_left", "Days left", width=80, shown_as=_days_left),
+            Column("headroom", "Headroom", width=130, shown_as=_headroom),
+            Column("extensions_left", "Extensions left", width=110, hidden=True),
+            Column("status", "Status", width=90),
+        ]
+        super().__init__(
+            "frameworksView",
+            "Frameworks",
+            ("framework", "frameworks"),
+            columns,
+            catalogue.list_frameworks,
+            lambda f: framework_html(browse.framework_detail(f.reference)),
+            settings,
+            ctx,
+            # call-offs recorded and headroom move with every purchase
+            affected=lambda change, _f: isinstance(change, LedgerChanged),
+            key=lambda f: str(f.reference),
+            dimmed=lambda f: f.status == "expired",
+        )
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("frameworkSearch")
+        self.search_box.setPlaceholderText("Search frameworks by reference, title or owner…")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search frameworks")
+        self.search_box.textChanged.connect(lambda _t: self.apply_filter())
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_box, self.search_box.clear)
+        self.status = QComboBox()
+        self.status.setAccessibleName("Framework status filter")
+        for label, value in FRAMEWORK_STATUSES:
+            self.status.addItem(label, value)
+        self.status.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.owner = QComboBox()
+        self.owner.setAccessibleName("Framework owner filter")
+        self.owner.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.owner.setMinimumContentsLength(16)
+        self.owner.addItem("All owners", None)
+        self.owner.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search_box, 3)
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.owner, 2)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.setSpacing(6)
+        layout.insertLayout(0, bar)
+        self.setTabOrder(self.search_box, self.status)
+        self.setTabOrder(self.status, self.owner)
+        self.setTabOrder(self.owner, self._table)
+
+    def _rows_arrived(self, rows: list[Any]) -> None:
+        owners = sorted({r.owner for r in rows}, key=str.lower)
+        chosen = self.owner.currentData()
+        self.owner.blockSignals(True)
+        self.owner.clear()
+        self.owner.addItem("All owners", None)
+        for owner in owners:
+            self.owner.addItem(owner, owner)
+        self.owner.setCurrentIndex(max(0, self.owner.findData(chosen)))
+        self.owner.blockSignals(False)
+        self.model.set_filter(self._matches())
+
+    def _matches(self) -> Callable[[Any], bool]:
+        words = self.search_box.text().lower().split()
+        status, owner = self.status.currentData(), self.owner.currentData()
+        return lambda row: framework_matches(row, words, status, owner)
+
+    def apply_filter(self) -> None:
+        """Show the frameworks the search and filters allow; the highlighted one stays if shown."""
+        followed = self.selected_key()
+        self.model.set_filter(self._matches())
+        if self.model.loaded:
+            self._select(followed)
+            self.status_changed.emit(self.status_text())
 
 
 def suppliers_view(ctx: UiContext, settings: Settings) -> ListView:
@@ -453,31 +619,17 @@ def suppliers_view(ctx: UiContext, settings: Settings) -> ListView:
         Column("lots", "Framework lots", width=110),
     ]
 
-    def describe(s: Any) -> str:
-        from html import escape
-
-        warning = (
-            f"<p style='color:#8a1c1c'><b>⚠ This supplier is {escape(s.status)}.</b></p>"
-            if s.status != "active"
-            else ""
-        )
-        note = "<p style='color:#6b5b00'>Illustrative supplier.</p>" if s.illustrative else ""
-        return (
-            f"<h2>{escape(s.name)}</h2><p style='color:#5b6b7d'>{escape(s.code)}</p>{warning}"
-            f"<p>{s.products:,} products in the catalogue; on {s.lots:,} framework lots.</p>"
-            f"<p>To see its products, choose it under Supplier in the Products view's filters."
-            f"</p>{note}"
-        )
-
     return ListView(
         "suppliersView",
         "Suppliers",
         ("supplier", "suppliers"),
         columns,
         browse.list_suppliers,
-        describe,
+        lambda s: supplier_html(browse.supplier_detail(s.code)),
         settings,
         ctx,
+        # the forces buying from it and their spend move with purchases
+        affected=lambda change, _s: isinstance(change, LedgerChanged),
     )
 
 

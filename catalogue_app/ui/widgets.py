@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDateEdit,
-    QHBoxLayout,
     QHeaderView,
     QMenu,
     QTableView,
@@ -34,8 +33,44 @@ FACET_TITLES = {
 }
 
 
+FIT_SAMPLE_ROWS = 200  # rows measured when fitting columns to their content
+ELASTIC_MIN = 96  # the narrowest a long text column is squeezed to while there is room
+ELASTIC_FLOOR = 56  # ... and when there is not, before the table scrolls sideways
+TEXT_CAP = 460  # the widest a text column grows from its content
+CELL_PADDING = 18
+
+
+def _share(room: int, natural: dict[int, int]) -> dict[int, int]:
+    """Widths for long text columns sharing ``room``, each in proportion to its content,
+    none below ELASTIC_MIN while the room allows (the table scrolls sideways only when
+    even ELASTIC_FLOOR is too wide)."""
+    if room < ELASTIC_MIN * len(natural):
+        # a narrow window: all of them narrower still, before any figure is hidden
+        return dict.fromkeys(natural, max(ELASTIC_FLOOR, room // max(1, len(natural))))
+    widths: dict[int, int] = {}
+    left = dict(natural)
+    while left:
+        room_left = room - sum(widths.values())
+        weight = sum(left.values())
+        narrow = [c for c, w in left.items() if room_left * w // weight < ELASTIC_MIN]
+        if not narrow:
+            for c, w in left.items():
+                widths[c] = room_left * w // weight
+            break
+        for c in narrow:
+            widths[c] = ELASTIC_MIN
+            del left[c]
+    return widths
+
+
 class RecordTable(QTableView):
-    """A table view with the app's conventions: whole rows, chooser for columns, copy."""
+    """A table view with the app's conventions: whole rows, chooser for columns, copy.
+
+    Column widths come from the content: figures (right-aligned) and short
+    columns always get their full width, so money is never cut off; long text
+    columns share what is left of the viewport and elide, with the full text in
+    the tooltip. Once the officer drags a column edge, the widths are theirs.
+    """
 
     details_requested = Signal()  # Enter on a row
 
@@ -46,6 +81,7 @@ class RecordTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setMinimumWidth(200)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.horizontalHeader()
@@ -54,15 +90,104 @@ class RecordTable(QTableView):
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setStretchLastSection(False)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         header.sortIndicatorChanged.connect(self._sort)
+        header.sectionResized.connect(self._section_resized)
         self._widths = widths
+        self._natural: dict[int, tuple[int, bool]] | None = None  # measured for these rows
+        self._fitting = False
+        self.user_sized = False  # the officer has set the widths: keep them
 
     def setModel(self, model: Any) -> None:
         super().setModel(model)
+        self._fitting = True
         for column, width in enumerate(self._widths):
             self.setColumnWidth(column, width)
+        self._fitting = False
+        model.modelReset.connect(self.remeasure)
+        model.layoutChanged.connect(self.remeasure)
+
+    def remeasure(self) -> None:
+        """New rows or columns: measure the content again, then fit."""
+        self._natural = None
+        self.fit_columns()
+
+    def _section_resized(self, _column: int, _old: int, _new: int) -> None:
+        if not self._fitting:
+            self.user_sized = True
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def natural_widths(self) -> dict[int, tuple[int, bool]]:
+        """Each shown column's width from its header and content, and whether it may shrink.
+
+        Figures and short values never shrink; long text may (down to ELASTIC_MIN).
+        """
+        model, header = self.model(), self.horizontalHeader()
+        metrics = self.fontMetrics()
+        rows = min(model.rowCount(), FIT_SAMPLE_ROWS)
+        widths: dict[int, tuple[int, bool]] = {}
+        for column in range(model.columnCount()):
+            if header.isSectionHidden(column):
+                continue
+            widest = header.sectionSizeFromContents(column).width()
+            figures = False
+            for row in range(rows):
+                index = model.index(row, column)
+                text = index.data()
+                if not text:
+                    continue
+                widest = max(widest, metrics.horizontalAdvance(str(text)) + CELL_PADDING)
+                align = index.data(Qt.ItemDataRole.TextAlignmentRole)
+                if align is not None and int(align) & int(Qt.AlignmentFlag.AlignRight):
+                    figures = True
+            elastic = not figures and widest > ELASTIC_MIN
+            widths[column] = (min(widest, TEXT_CAP) if elastic else widest, elastic)
+        return widths
+
+    def fit_columns(self) -> None:
+        """Size the columns to their content within the viewport (unless the officer has)."""
+        model = self.model()
+        if self.user_sized or model is None or model.rowCount() == 0:
+            return
+        # room for the vertical scroll bar whether it shows yet or not: no sideways scrolling
+        available = self.viewport().width()
+        if not self.verticalScrollBar().isVisible():
+            available -= self.verticalScrollBar().sizeHint().width()
+        if available <= 0:
+            return
+        if self._natural is None:
+            self._natural = self.natural_widths()
+        natural = self._natural
+        if not natural:
+            return
+        widths = {c: w for c, (w, _e) in natural.items()}
+        elastic = [c for c, (_w, e) in natural.items() if e]
+        total = sum(widths.values())
+        if total > available and elastic:
+            widths.update(
+                _share(
+                    available - (total - sum(widths[c] for c in elastic)),
+                    {c: widths[c] for c in elastic},
+                )
+            )
+        elif total < available and elastic:
+            extra = available - total
+            for n, c in enumerate(elastic):  # room to spare: long text gets it
+                widths[c] += extra // len(elastic) + (1 if n < extra % len(elastic) else 0)
+        elif total < available:
+            last = max(widths, key=lambda c: self.horizontalHeader().visualIndex(c))
+            widths[last] += available - total
+        self._fitting = True
+        try:
+            for column, width in widths.items():
+                self.setColumnWidth(column, width)
+        finally:
+            self._fitting = False
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -85,9 +210,13 @@ class RecordTable(QTableView):
             action = QAction(title, menu, checkable=True)
             action.setChecked(not header.isSectionHidden(column))
             action.setEnabled(not (len(visible) == 1 and column in visible))
-            action.toggled.connect(lambda on, c=column: header.setSectionHidden(c, not on))
+            action.toggled.connect(lambda on, c=column: self._show_column(c, on))
             menu.addAction(action)
         return menu
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.horizontalHeader().setSectionHidden(column, not shown)
+        self.remeasure()
 
     def _column_menu(self, pos: Any) -> None:
         self.column_menu().exec(self.horizontalHeader().mapToGlobal(pos))
@@ -123,6 +252,12 @@ class FacetPanel(QWidget):
         self.tree.setAccessibleName("Filters")
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
+        self.tree.setIndentation(12)
+        # the value elides when the panel is narrow; its count never does
+        self.tree.setColumnCount(2)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemChanged.connect(self._item_changed)
         self.accredited = QCheckBox("Accreditation valid on")
         self.accredited.setAccessibleName("Only products accredited on the date")
@@ -134,10 +269,12 @@ class FacetPanel(QWidget):
         self.accredited_date.dateChanged.connect(
             lambda _d: self.changed.emit() if self.accredited.isChecked() else None
         )
-        row = QHBoxLayout()
+        # one above the other: the panel stays narrow enough for a small screen
+        row = QVBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
         row.addWidget(self.accredited)
-        row.addWidget(self.accredited_date, 1)
+        row.addWidget(self.accredited_date)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree, 1)
@@ -184,9 +321,12 @@ class FacetPanel(QWidget):
                 values = [Facet(facet, chosen, chosen, 0), *values]
             for value in values:
                 label = value.label.capitalize() if facet == "status" else value.label
-                child = QTreeWidgetItem([f"{label}  ({value.count:,})"])
+                child = QTreeWidgetItem([label, f"{value.count:,}"])
                 child.setData(0, Qt.ItemDataRole.UserRole, value.value)
-                child.setToolTip(0, label)
+                child.setTextAlignment(
+                    1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                )
+                child.setToolTip(0, f"{label} ({value.count:,})")
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 child.setCheckState(
                     0, Qt.CheckState.Checked if value.value == chosen else Qt.CheckState.Unchecked

@@ -1,11 +1,11 @@
 from datetime import date
 
 import pytest
-from conftest import open_window
+from conftest import drain, open_window
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
-from catalogue_app import __version__
+from catalogue_app import APP_NAME, __version__
 from catalogue_app.services.browse import BrowseService
 from catalogue_app.services.catalogue import CatalogueService, ProductQuery
 from catalogue_app.ui.ops import latest_query_running
@@ -71,7 +71,7 @@ def test_facets_combine_with_the_search(window, qtbot):
         for i in range(status.childCount())
         if status.child(i).data(0, Qt.ItemDataRole.UserRole) == "champion"
     )
-    count_shown = int(champion.text(0).split("(")[1].rstrip(")").replace(",", ""))
+    count_shown = int(champion.text(1).replace(",", ""))
     champion.setCheckState(0, Qt.CheckState.Checked)
     wait_for_search(qtbot, window, lambda m: m.query.status == "champion")
     assert window.model.total == count_shown
@@ -246,3 +246,138 @@ def test_product_model_counts_everything_but_holds_one_page(db):
     model = ProductTableModel(CatalogueService(db))
     assert model.rowCount() == model.total
     assert model.row_at(model.total - 1) is not None
+
+
+# -- menus, shortcuts and the toolbar ------------------------------------------------------------
+def test_the_toolbar_holds_the_common_actions_of_the_menus(window):
+    shown = [a for a in window.toolbar.actions() if not a.isSeparator()]
+    assert shown == [
+        window.record_action,
+        window.add_compare_action,
+        window.compare_action,
+        window.briefing_action,
+        window.refresh_action,
+    ]
+    assert window.toolbar.isVisible()
+    assert "(Ctrl+B)" in window.briefing_action.toolTip()
+
+
+def test_view_shortcuts_and_refresh_work_from_the_keyboard(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(window, Qt.Key.Key_2, ctrl)
+    assert window.current_view() is window.frameworks
+    qtbot.waitUntil(lambda: window.frameworks.model.loaded, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_4, ctrl)
+    assert window.current_view() is window.buyers
+    qtbot.waitUntil(lambda: window.buyers.model.loaded, timeout=5000)
+    window.buyers.model.set_rows([])  # as if emptied: Refresh reads them again
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: window.buyers.model.rowCount() > 0, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F, ctrl)
+    assert window.current_view() is window.products and window.search_box.hasFocus()
+
+
+def test_plain_words_in_the_title_and_the_view_menu(window):
+    assert APP_NAME not in window.windowTitle()
+    assert window.view_actions[3].text() == "Forces && collaborations"  # shows one "&"
+    assert window.view_actions[3].iconText() == "Forces & collaborations"
+
+
+def test_escape_in_the_search_box_keeps_the_filters(window, qtbot):
+    qtbot.waitUntil(lambda: window.products.facets.tree.topLevelItemCount() == 4, timeout=3000)
+    window.products.facets.set_state({"status": "champion"}, None)
+    window.products.apply_search()
+    wait_for_search(qtbot, window, lambda m: m.query.status == "champion")
+    qtbot.keyClicks(window.search_box, "radio")
+    wait_for_search(qtbot, window, lambda m: m.query.text == "radio")
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Escape)
+    wait_for_search(qtbot, window, lambda m: m.query.text == "")
+    assert window.search_box.text() == "" and window.model.query.status == "champion"
+
+
+# -- selection follows the record ----------------------------------------------------------------
+def open_frameworks(window, qtbot):
+    window.view_actions[1].trigger()
+    view = window.frameworks
+    qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() > 0, timeout=5000)
+    drain(qtbot)
+    return view
+
+
+def shown_detail(qtbot, view, reference):
+    qtbot.waitUntil(lambda: view.detail.toPlainText().startswith(reference), timeout=5000)
+
+
+def test_frameworks_selection_and_details_follow_a_sort_filter_and_refresh(window, qtbot):
+    view = open_frameworks(window, qtbot)
+    view.table.selectRow(view.model.row_of("RM6098"))
+    shown_detail(qtbot, view, "RM6098")
+    header = view.table.horizontalHeader()
+    for col in (1, 4, 0):  # title, days left, reference
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            header.setSortIndicator(col, order)
+            assert view.selected_key() == "RM6098"
+    assert view.model.row_at(view.table.currentIndex().row()).reference == "RM6098"
+    qtbot.keyClicks(view.search_box, "technology")
+    assert view.selected_key() == "RM6098"
+    window.refresh_action.trigger()
+    drain(qtbot)
+    assert view.selected_key() == "RM6098"
+    shown_detail(qtbot, view, "RM6098")
+    view.search_box.setText("athena")  # RM6098 no longer shown: the first row and its details
+    assert view.selected_key() == "ESSEX-ATHENA"
+    shown_detail(qtbot, view, "ESSEX-ATHENA")
+
+
+def test_products_selection_follows_a_sort(window, qtbot):
+    window.table.selectRow(3)
+    chosen = window.model.row_at(3).code
+    qtbot.waitUntil(lambda: chosen in window.products.detail.toPlainText(), timeout=3000)
+    window.table.horizontalHeader().setSortIndicator(
+        column("list_price"), Qt.SortOrder.DescendingOrder
+    )
+    wait_for_search(qtbot, window, lambda m: m.query.sort == "list_price")
+    row = window.table.currentIndex().row()
+    assert window.model.row_at(row).code == chosen and row != 3
+    drain(qtbot)
+    assert chosen in window.products.detail.toPlainText()
+
+
+# -- the Frameworks view ---------------------------------------------------------------------------
+def test_frameworks_search_and_filters(window, qtbot):
+    view = open_frameworks(window, qtbot)
+    everything = view.model.rowCount()
+    rows = lambda: [view.model.row_at(r) for r in range(view.model.rowCount())]  # noqa: E731
+    view.status.setCurrentIndex(view.status.findData("expired"))
+    assert rows() and all(r.status == "expired" for r in rows())
+    assert window.count_label.text() == f"{len(rows()):,} of {everything:,} frameworks"
+    view.status.setCurrentIndex(view.status.findData("expiring"))
+    assert rows() and all(r.status == "active" and r.days_left <= 365 for r in rows())
+    view.status.setCurrentIndex(view.status.findData("active"))
+    active = len(rows())
+    view.owner.setCurrentIndex(view.owner.findData("BlueLight Commercial"))
+    assert 0 < len(rows()) < active and all(r.owner == "BlueLight Commercial" for r in rows())
+    qtbot.keyClicks(view.search_box, "body armour")
+    assert [r.reference for r in rows()] == ["BLC-BA-2024"]
+    qtbot.keyClick(view.search_box, Qt.Key.Key_Escape)  # the text goes, the filters stay
+    assert view.search_box.text() == "" and len(rows()) > 1
+    assert view.owner.currentData() == "BlueLight Commercial"
+
+
+def test_frameworks_show_days_left_and_headroom_and_grey_out_expired(window, qtbot):
+    view = open_frameworks(window, qtbot)
+    model = view.model
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    days, headroom = titles.index("Days left"), titles.index("Headroom")
+    ends = titles.index("Ends")
+    for r in range(model.rowCount()):
+        row = model.row_at(r)
+        shown = model.index(r, days).data()
+        assert shown == ("Ended" if row.days_left < 0 else f"{row.days_left:,}")
+        money = model.index(r, headroom).data()
+        assert money == ("No maximum" if row.headroom is None else f"£{row.headroom:,.2f}")
+        assert model.index(r, ends).data() == f"{row.effective_end.day} {row.effective_end:%b %Y}"
+        colour = model.index(r, 0).data(Qt.ItemDataRole.ForegroundRole)
+        assert (colour is not None) == (row.status == "expired")

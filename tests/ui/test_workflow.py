@@ -73,7 +73,7 @@ def test_the_service_layer_is_entered_only_from_workers(qtbot, window, monkeypat
     )
     export_path = tmp_path / "shown.csv"
     monkeypatch.setattr(
-        "catalogue_app.ui.main_window.QFileDialog.getSaveFileName",
+        "PySide6.QtWidgets.QFileDialog.getSaveFileName",
         lambda *a, **k: (str(export_path), "CSV"),
     )
     with service_entries(monkeypatch) as entered:
@@ -176,8 +176,8 @@ def test_import_and_export_open_file_dialogs(qtbot, window, monkeypatch, tmp_pat
         return str(target), filters
 
     finished = []
-    monkeypatch.setattr("catalogue_app.ui.main_window.QFileDialog.getOpenFileName", open_name)
-    monkeypatch.setattr("catalogue_app.ui.main_window.QFileDialog.getSaveFileName", save_name)
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", open_name)
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", save_name)
     monkeypatch.setattr(
         "catalogue_app.ui.main_window.QMessageBox.information",
         lambda parent, title, text: finished.append(text),
