@@ -86,3 +86,4 @@ _.atomic_text  # tests/unit/interchange/test_atomic.py
 _.render_ledger  # tests/unit/reports/test_ledger_pdf.py: the appendix table on its own
 _.SpendService  # benchmarks/measures.py and the ledger property tests: spend by buyer
 _.by_buyer
+_.unit_price_overridden  # RecordedPurchase field: whether the officer typed a price (to_dict)

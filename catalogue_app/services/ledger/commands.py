@@ -204,12 +204,6 @@ class PurchaseService:
             v = validate(Lookups(s), draft, today or self.context.today())
         return v.recorded()
 
-    def duplicate_reference(self, buyer: str, order_reference: str, exclude: str = "") -> bool:
-        """Whether the buyer already used this order reference on an active purchase."""
-        with self.db.reading() as s:
-            found = queries.find_buyer(s, buyer)
-            return queries.active_reference_used(s, found, order_reference.strip(), exclude)
-
     def routes(self, product: str, day: date) -> list[tuple[str, str, str]]:
         """(framework, lot, label) for every lot offering ``product`` on ``day``."""
         with self.db.reading() as s:

@@ -74,7 +74,7 @@ def test_an_unknown_buyer_is_one_error_everywhere(db):
     with pytest.raises(UnknownBuyerError) as listing:
         LedgerService(db).lines("gotham")
     with pytest.raises(UnknownBuyerError) as asking:
-        PurchaseService(db).duplicate_reference("gotham", "X")
+        PurchaseService(db).preview(draft(buyer="gotham"), today=TODAY)
     assert str(recording.value) == str(listing.value) == str(asking.value)
     assert recording.value.field == "buyer"
     assert isinstance(recording.value, NotFoundError)
