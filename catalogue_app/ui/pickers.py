@@ -119,7 +119,7 @@ class BuyerPicker(QComboBox):
         self.setMinimumContentsLength(28)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         line = QLineEdit(self)
-        line.setPlaceholderText("Type part of a force's or collaboration's name")
+        line.setPlaceholderText("Type part of a force's or collaboration's name (or ECIS, …)")
         line.setClearButtonEnabled(True)
         self.setLineEdit(line)
         completer = QCompleter(self.model(), self)
@@ -135,8 +135,9 @@ class BuyerPicker(QComboBox):
         self.blockSignals(True)
         self.clear()
         for c in buyers.collaborations:
-            named = "collaboration" in c.name.lower()
-            self.addItem(c.name if named else f"{c.name} (collaboration)", c.code)
+            # officers know collaborations by their short names too (ECIS): typing one finds it
+            kind = "" if "collaboration" in c.name.lower() else "collaboration, "
+            self.addItem(f"{c.name} ({kind}{c.code.upper()})", c.code)
         for f in buyers.forces:
             self.addItem(f.name, f.code)
         self.collaborations = set(buyers.members)

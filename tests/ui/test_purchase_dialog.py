@@ -105,8 +105,10 @@ def test_the_buyer_picker_matches_any_part_of_a_name(qtbot, dialog):
     assert dialog.buyer.code() == ""
     completer = dialog.buyer.completer()
     completer.setCompletionPrefix("coast")
-    assert completer.currentCompletion() == "East Coast IT Services (collaboration)"
-    dialog.buyer.lineEdit().setText("east coast it services (collaboration)")
+    assert completer.currentCompletion() == "East Coast IT Services (collaboration, ECIS)"
+    completer.setCompletionPrefix("ecis")  # the short name officers use finds it too
+    assert completer.currentCompletion() == "East Coast IT Services (collaboration, ECIS)"
+    dialog.buyer.lineEdit().setText("east coast it services (collaboration, ecis)")
     assert dialog.buyer.code() == "ecis" and dialog.buyer.is_collaboration()
 
 
