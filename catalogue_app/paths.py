@@ -7,6 +7,7 @@ Both are found from the package's own location, never the working directory.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -52,3 +53,29 @@ def user_data_dir() -> Path:
 
 def default_database_path() -> Path:
     return user_data_dir() / "catalogue.sqlite"
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file's contents to the disk before it is renamed into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable where the system allows syncing a folder."""
+    flags = getattr(os, "O_DIRECTORY", None)
+    if flags is None:  # Windows: a folder cannot be opened for syncing
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse to sync a folder; the rename has happened
+    finally:
+        os.close(fd)

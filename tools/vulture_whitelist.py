@@ -83,7 +83,6 @@ _.set_filter  # tests/ui/test_purchases_ui.py: the Purchases model outside a win
 _.line_at  # tests/ui/test_purchases_ui.py
 _.upgraded_from  # tests/ui/test_ops.py: which settings version was upgraded
 _.atomic_text  # tests/unit/interchange/test_atomic.py
-_.render_ledger  # tests/unit/reports/test_ledger_pdf.py: the appendix table on its own
 _.SpendService  # benchmarks/measures.py and the ledger property tests: spend by buyer
 _.by_buyer
 _.unit_price_overridden  # RecordedPurchase field: whether the officer typed a price (to_dict)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from catalogue_app.db.engine import BUSY_TIMEOUT_MS, sqlite_read_only_uri
 from catalogue_app.domain.errors import DatabaseError
+from catalogue_app.paths import fsync_file, fsync_folder
 
 HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -181,7 +182,7 @@ def put_in_place(temporary: Path, target: Path) -> bool:
     is either absent or whole. Returns False (leaving ``temporary``) when
     ``target`` exists already, for example made meanwhile by another process.
     """
-    _fsync(temporary)
+    fsync_file(temporary)
     try:
         os.link(temporary, target)  # fails if target exists: no silent replacement
     except FileExistsError:
@@ -193,7 +194,7 @@ def put_in_place(temporary: Path, target: Path) -> bool:
         os.replace(temporary, target)
     else:
         temporary.unlink()
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
     return True
 
 
@@ -294,21 +295,6 @@ def damage_sentence(path: Path, problems: tuple[str, ...], *, opened: bool) -> s
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":  # Windows cannot open a folder to flush it
-        return
-    with contextlib.suppress(OSError):
-        _fsync(folder)
 
 
 def _process_running(pid: int) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from catalogue_app.domain.errors import CatalogueError
+from catalogue_app.paths import fsync_file, fsync_folder
 
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
@@ -77,7 +78,7 @@ def atomic_path(
         if path.is_file() and not path.is_symlink():
             shutil.copymode(path, temporary)  # a replaced file keeps its permissions
         yield temporary
-        _fsync_file(temporary)
+        fsync_file(temporary)
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -85,7 +86,7 @@ def atomic_path(
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 @contextmanager
@@ -141,28 +142,3 @@ def _create_temporary(path: Path) -> Path:
         except OSError as exc:
             raise CatalogueError(f"cannot write {path}: {exc.strerror or exc}") from None
         return temporary
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the system allows syncing a folder."""
-    flags = getattr(os, "O_DIRECTORY", None)
-    if flags is None:  # Windows: a folder cannot be opened for syncing
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse to sync a folder; the rename has happened
-    finally:
-        os.close(fd)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from reportlab.lib import colors
@@ -89,22 +89,6 @@ def styles() -> dict[str, ParagraphStyle]:
             "figure_label", body, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#52606d")
         ),
     }
-
-
-@lru_cache(maxsize=8192)  # product, supplier and route names repeat down a ledger
-def fit(text: str, width: float, font: str = FONT, size: float = 7.5) -> str:
-    """``text`` on one line within ``width`` points, cut with an ellipsis if needed."""
-    text = " ".join(str(text).split())
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    low, high = 0, len(text)  # the longest prefix that fits with "…" (binary search)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if pdfmetrics.stringWidth(text[:mid] + "…", font, size) <= width:
-            low = mid
-        else:
-            high = mid - 1
-    return text[:low].rstrip() + "…"
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = 7.5) -> list[str]:

@@ -7,18 +7,17 @@ process, exactly as a user's copy could be.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from file_modes import unwritable
 from sqlalchemy import func, select
 
 from catalogue_app.db import models as m
@@ -133,34 +132,9 @@ def test_the_backup_the_damage_sentence_names_is_the_newest(catalogue):
 # -- read-only -------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _unwritable(path: Path) -> Iterator[None]:
-    """Make ``path`` (a file or a folder) unwritable for this process, for real.
-
-    chmod is enough for an ordinary user. The tests may run as root, whom
-    permission bits do not stop; there the immutable attribute (chattr +i) is
-    set instead, which the kernel enforces for root too. os.access is asked
-    afterwards, so the test never runs on a path that is in fact writable.
-    """
-    mode = path.stat().st_mode
-    path.chmod(mode & ~0o222)
-    immutable = False
-    if os.access(path, os.W_OK):
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-        immutable = done.returncode == 0
-    try:
-        if os.access(path, os.W_OK):
-            pytest.fail(f"cannot make {path} unwritable here: neither chmod nor chattr +i works")
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(mode)
-
-
 def test_a_read_only_file_opens_read_only_and_refuses_writes(catalogue):
     before = _digest(catalogue)
-    with _unwritable(catalogue):
+    with unwritable(catalogue):
         db = open_database(str(catalogue))
         try:
             assert db.read_only
@@ -176,7 +150,7 @@ def test_a_read_only_file_opens_read_only_and_refuses_writes(catalogue):
 
 
 def test_a_catalogue_in_a_read_only_folder_can_still_be_read(catalogue):
-    with _unwritable(catalogue.parent):
+    with unwritable(catalogue.parent):
         db = open_database(str(catalogue))
         try:
             assert db.read_only

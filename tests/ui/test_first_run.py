@@ -3,14 +3,11 @@ a read-only database is marked and refuses changes before any dialog opens."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from conftest import drain, open_window, result_of
+from file_modes import unwritable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QWidget
 
@@ -121,26 +118,6 @@ def test_cancelling_the_removal_keeps_the_demonstration_data(qtbot, window):
 
 
 # -- read-only -----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def unwritable(path: Path) -> Iterator[None]:
-    """Make ``path`` unwritable for this process for real: chmod for an ordinary user,
-    the immutable attribute (chattr +i) for root, whom permission bits do not stop."""
-    mode = path.stat().st_mode
-    path.chmod(mode & ~0o222)
-    immutable = False
-    if os.access(path, os.W_OK):
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-        immutable = done.returncode == 0
-    try:
-        if os.access(path, os.W_OK):
-            pytest.fail(f"cannot make {path} unwritable here: neither chmod nor chattr +i works")
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(mode)
 
 
 @pytest.fixture

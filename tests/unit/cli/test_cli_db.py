@@ -3,16 +3,14 @@ completely, repeated references named, and read-only files that refuse with a se
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from file_modes import unwritable
 from sqlalchemy import func, select
 
 from catalogue_app import cli
@@ -162,26 +160,6 @@ def test_upgrade_lists_references_repeated_before_they_had_to_be_unique(db, db_l
 
 
 # -- read-only ---------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def unwritable(path: Path) -> Iterator[None]:
-    """Make ``path`` unwritable for this process for real: chmod for an ordinary user,
-    the immutable attribute (chattr +i) for root, whom permission bits do not stop."""
-    mode = path.stat().st_mode
-    path.chmod(mode & ~0o222)
-    immutable = False
-    if os.access(path, os.W_OK):
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-        immutable = done.returncode == 0
-    try:
-        if os.access(path, os.W_OK):
-            pytest.fail(f"cannot make {path} unwritable here: neither chmod nor chattr +i works")
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-        path.chmod(mode)
 
 
 @pytest.fixture
