@@ -5,6 +5,8 @@ still running (it would touch a database that is being closed), so the pools
 are drained before the database closes and checked after every test.
 """
 
+import time
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -20,10 +22,16 @@ def no_worker_left_running():
 
 
 @pytest.fixture
-def db(db):
-    """The shared ``db`` fixture, closed only once every worker has returned."""
+def db(db, qapp):
+    """The shared ``db`` fixture, closed only once every worker has returned and every
+    result has been delivered (a delivery may start another read: that one too)."""
     yield db
-    wait_for_ops(30_000)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        wait_for_ops(30_000)
+        qapp.processEvents()
+        if pending_ops() == 0 and running_ops() == 0:
+            break
 
 
 def drain(qtbot, timeout=10000):
