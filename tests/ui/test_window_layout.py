@@ -64,7 +64,7 @@ def test_at_800_by_600_the_products_table_keeps_its_columns(window, qtbot):
     assert shown_whole(table, column("list_price"))
 
 
-@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_every_list_fits_at_1280(window, qtbot, n):
     settle_layout(qtbot, window, 1280, 800)
     view = open_view(qtbot, window, n)
