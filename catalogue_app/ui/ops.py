@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Generic, Self, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from catalogue_app.domain.errors import CatalogueError
@@ -107,18 +107,34 @@ class OpProgress:
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], object], signals: _Signals) -> None:
+    """Runs an op's function on a pool thread.
+
+    The task must never drop the last reference to the op or its signals: a QObject
+    (or the widgets an op refers to) destroyed on a worker thread while the GUI thread
+    delivers to it is undefined behaviour in Qt. So the task lets go of both before it
+    says it is done, and the op leaves ``_live`` (the GUI thread's reference) only after.
+    """
+
+    def __init__(self, fn: Callable[[], object] | None, signals: _Signals | None) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn, self._signals = fn, signals
+        self.done = threading.Event()
 
     def run(self) -> None:
+        fn, signals = self._fn, self._signals
+        self._fn = self._signals = None
+        assert fn is not None and signals is not None
         try:
-            result = self._fn()
+            result = fn()
         except BaseException as exc:  # delivered to the GUI thread, never lost in a worker
-            self._signals.failed.emit(exc)
+            signals.failed.emit(exc)
         else:
-            self._signals.succeeded.emit(result)
+            signals.succeeded.emit(result)
+        finally:
+            # the GUI thread still holds the op (it is in _live until ``done`` is set)
+            del fn, signals
+            self.done.set()
 
 
 _pools: dict[str, QThreadPool] = {}
@@ -170,6 +186,7 @@ class _Op(Generic[T]):
         self._dialog: QProgressDialog | None = None
         self._signals = _Signals()
         self.progress = OpProgress(self._signals)
+        self._task_done: threading.Event | None = None
 
     def success(self, callback: Callable[[T], None]) -> Self:
         """Call ``callback`` with the result on the GUI thread (after any added before)."""
@@ -200,18 +217,27 @@ class _Op(Generic[T]):
         self._started = time.perf_counter()
         self._begin()
         progress = self.progress
-        _pool(self.pool_name).start(_Task(lambda: self._fn(progress), self._signals))
+        task = _Task(lambda: self._fn(progress), self._signals)
+        self._task_done = task.done
+        _pool(self.pool_name).start(task)
 
     # -- delivery, on the GUI thread ----------------------------------------------------------
     def _begin(self) -> None:
         """Before the worker starts."""
 
     def _finish(self) -> None:
-        _live.discard(self)
+        self._release()
         if self._dialog is not None and shiboken6.isValid(self._dialog):
             self._dialog.reset()
             self._dialog.deleteLater()
         self._dialog = None
+
+    def _release(self) -> None:
+        """Let the op go, on the GUI thread, once its worker holds nothing of it."""
+        if self._task_done is not None and not self._task_done.is_set():
+            QTimer.singleShot(5, self._release)
+            return
+        _live.discard(self)
 
     def _widget(self) -> QWidget | None:
         parent = self._parent
