@@ -33,7 +33,7 @@ FACET_TITLES = {
 }
 
 
-FIT_SAMPLE_ROWS = 200  # rows measured when fitting columns to their content
+FIT_SAMPLE_ROWS = 100  # rows measured when fitting columns to their content (the first page)
 ELASTIC_MIN = 96  # the narrowest a long text column is squeezed to while there is room
 ELASTIC_FLOOR = 56  # ... and when there is not, before the table scrolls sideways
 TEXT_CAP = 460  # the widest a text column grows from its content
@@ -135,16 +135,18 @@ class RecordTable(QTableView):
             if header.isSectionHidden(column):
                 continue
             widest = header.sectionSizeFromContents(column).width()
-            figures = False
+            figures = False  # any right-aligned value makes it a column of figures
             for row in range(rows):
                 index = model.index(row, column)
                 text = index.data()
                 if not text:
                     continue
                 widest = max(widest, metrics.horizontalAdvance(str(text)) + CELL_PADDING)
-                align = index.data(Qt.ItemDataRole.TextAlignmentRole)
-                if align is not None and int(align) & int(Qt.AlignmentFlag.AlignRight):
-                    figures = True
+                if not figures:
+                    align = index.data(Qt.ItemDataRole.TextAlignmentRole)
+                    figures = align is not None and bool(
+                        int(align) & int(Qt.AlignmentFlag.AlignRight)
+                    )
             elastic = not figures and widest > ELASTIC_MIN
             widths[column] = (min(widest, TEXT_CAP) if elastic else widest, elastic)
         return widths
