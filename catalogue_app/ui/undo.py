@@ -7,6 +7,8 @@ the database refuses (someone else changed the purchase) is shown as a dialog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand
 
@@ -16,53 +18,57 @@ from catalogue_app.ui.operations import purchases as ops
 
 
 class _LedgerCommand(QUndoCommand):
-    """Pushed after the change was made: the first redo (from ``push``) does nothing."""
+    """A change already made, as undo and redo actions; the first redo (from ``push``)
+    does nothing, because the change is done before it is pushed."""
 
-    def __init__(self, text: str, parent: QObject, ctx: UiContext, purchase_id: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        purchase_id: str,
+        undo_action: Callable[[], None],
+        redo_action: Callable[[], None],
+    ) -> None:
         super().__init__(text)
-        self.parent_widget, self.ctx, self.purchase_id = parent, ctx, purchase_id
+        self.purchase_id = purchase_id
+        self._undo_action, self._redo_action = undo_action, redo_action
         self._pushed = True
+
+    def undo(self) -> None:
+        self._undo_action()
 
     def redo(self) -> None:
         if self._pushed:
             self._pushed = False
             return
-        self._redo()
+        self._redo_action()
 
-    def _redo(self) -> None:
-        raise NotImplementedError
 
-    def _void(self, reason: str) -> None:
-        ops.void_purchase(
-            self.parent_widget, self.ctx, self.purchase_id, reason
-        ).run_in_background()
+def _void(parent: QObject, ctx: UiContext, purchase_id: str, reason: str) -> None:
+    ops.void_purchase(parent, ctx, purchase_id, reason).run_in_background()
 
-    def _restore(self, reason: str) -> None:
-        ops.restore_purchase(
-            self.parent_widget, self.ctx, self.purchase_id, reason
-        ).run_in_background()
+
+def _restore(parent: QObject, ctx: UiContext, purchase_id: str, reason: str) -> None:
+    ops.restore_purchase(parent, ctx, purchase_id, reason).run_in_background()
 
 
 class RecordCommand(_LedgerCommand):
     def __init__(self, parent: QObject, ctx: UiContext, purchase_id: str, reference: str) -> None:
-        super().__init__(f"Record {reference}", parent, ctx, purchase_id)
-
-    def undo(self) -> None:
-        self._void("the recording was undone")
-
-    def _redo(self) -> None:
-        self._restore("the recording was redone")
+        super().__init__(
+            f"Record {reference}",
+            purchase_id,
+            lambda: _void(parent, ctx, purchase_id, "the recording was undone"),
+            lambda: _restore(parent, ctx, purchase_id, "the recording was redone"),
+        )
 
 
 class VoidCommand(_LedgerCommand):
     def __init__(self, parent: QObject, ctx: UiContext, purchase_id: str, reference: str) -> None:
-        super().__init__(f"Void {reference}", parent, ctx, purchase_id)
-
-    def undo(self) -> None:
-        self._restore("the void was undone")
-
-    def _redo(self) -> None:
-        self._void("the void was redone")
+        super().__init__(
+            f"Void {reference}",
+            purchase_id,
+            lambda: _restore(parent, ctx, purchase_id, "the void was undone"),
+            lambda: _void(parent, ctx, purchase_id, "the void was redone"),
+        )
 
 
 class EditCommand(_LedgerCommand):
@@ -76,14 +82,12 @@ class EditCommand(_LedgerCommand):
         before: PurchaseDraft,
         after: PurchaseDraft,
     ) -> None:
-        super().__init__(f"Edit {after.order_reference}", parent, ctx, purchase_id)
-        self.before, self.after = before, after
+        def apply(draft: PurchaseDraft) -> None:
+            ops.edit_purchase(parent, ctx, purchase_id, draft).run_in_background()
 
-    def _apply(self, draft: PurchaseDraft) -> None:
-        ops.edit_purchase(self.parent_widget, self.ctx, self.purchase_id, draft).run_in_background()
-
-    def undo(self) -> None:
-        self._apply(self.before)
-
-    def _redo(self) -> None:
-        self._apply(self.after)
+        super().__init__(
+            f"Edit {after.order_reference}",
+            purchase_id,
+            lambda: apply(before),
+            lambda: apply(after),
+        )
