@@ -137,11 +137,33 @@ class Supplier(Base):
     name: Mapped[str] = mapped_column(String(160))
     companies_house_number: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(12), default="active")
+    # Why and since when a supplier is suspended or excluded (empty while active).
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status_since: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text, default="", server_default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
+    identifiers: Mapped[list[SupplierIdentifier]] = relationship(
+        order_by="SupplierIdentifier.scheme", cascade="all, delete-orphan"
+    )
+
     __table_args__ = (
         CheckConstraint("status IN ('active', 'suspended', 'excluded')", name="status"),
+    )
+
+
+class SupplierIdentifier(Base):
+    """An organisation identifier in an org-id.guide scheme (GB-COH is Companies House)."""
+
+    __tablename__ = "supplier_identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(40))
+    identifier: Mapped[str] = mapped_column(String(80))
+
+    __table_args__ = (
+        UniqueConstraint("scheme", "identifier", name="uq_supplier_identifiers_scheme_identifier"),
     )
 
 
@@ -174,6 +196,9 @@ class Product(Base):
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()
+    prices: Mapped[list[ProductPrice]] = relationship(
+        order_by="ProductPrice.effective_from", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -183,6 +208,26 @@ class Product(Base):
         Index("ix_products_name_code", "name", "code"),
         Index("ix_products_status_code", "status", "code"),
         Index("ix_products_price_code", "list_price", "code"),
+    )
+
+
+class ProductPrice(Base):
+    """A product's list price from a day on, until the next version's day.
+
+    ``products.list_price`` keeps the price in force when the product was last
+    changed, for sorting and search; every reading for a date uses these rows.
+    """
+
+    __tablename__ = "product_prices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    list_price: Mapped[Decimal] = mapped_column(Money())
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "effective_from", name="uq_product_prices_product_from"),
+        CheckConstraint("list_price >= 0", name="list_price_not_negative"),
     )
 
 
@@ -203,6 +248,10 @@ class Framework(Base):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="", server_default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # A framework withdrawn from the catalogue (replaced, or entered by mistake) keeps
+    # its rows, for the purchases made through it.
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     lots: Mapped[list[Lot]] = relationship(
         back_populates="framework", order_by="Lot.number", cascade="all, delete-orphan"
@@ -244,6 +293,7 @@ class Lot(Base):
     title: Mapped[str] = mapped_column(String(200))
     direct_award: Mapped[bool] = mapped_column(Boolean, default=False)
     further_competition: Mapped[bool] = mapped_column(Boolean, default=True)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
     framework: Mapped[Framework] = relationship(back_populates="lots")
     suppliers: Mapped[list[Supplier]] = relationship(secondary=lot_suppliers)

@@ -24,7 +24,7 @@ from catalogue_app.db import models as m
 from catalogue_app.domain.enums import BuyerKind, ForceKind, ProductStatus, SupplierStatus
 from catalogue_app.domain.errors import ReferenceDataError, ValidationError
 from catalogue_app.domain.money import parse_money
-from catalogue_app.domain.pricing import PriceBreak, validate_price_breaks
+from catalogue_app.domain.pricing import FIRST_PRICE_DAY, PriceBreak, validate_price_breaks
 from catalogue_app.domain.text import join_tags
 from catalogue_app.paths import reference_dir
 
@@ -248,6 +248,10 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
             source=r.text("source", required=False),
             illustrative=r.boolean("illustrative", False),
         )
+        if row.companies_house_number:
+            row.identifiers.append(
+                m.SupplierIdentifier(scheme="GB-COH", identifier=row.companies_house_number)
+            )
         _add(session, row, suppliers, code, report, "suppliers")
 
     categories = _Lookup(session, m.Category.cpv_code, "category")
@@ -284,6 +288,11 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
             tags=join_tags([str(t) for t in r.items("tags")]),
             source=r.text("source", required=False),
             illustrative=r.boolean("illustrative", True),
+        )
+        row.prices.append(
+            m.ProductPrice(
+                effective_from=accredited_from or FIRST_PRICE_DAY, list_price=row.list_price
+            )
         )
         _add(session, row, products, code, report, "products")
         product_supplier[code] = row.supplier_id
@@ -431,6 +440,11 @@ def _add(
 
 
 _cpv_cache: dict[Path, dict[str, str]] = {}
+
+
+def cpv_vocabulary() -> dict[str, str]:
+    """The CPV 2008 codes with their English labels (code with check digit → label)."""
+    return _cpv_labels(reference_dir())
 
 
 def _cpv_labels(folder: Path) -> dict[str, str]:

@@ -8,11 +8,10 @@ change made by someone else in the meantime is refused with one sentence.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from catalogue_app.db.constraints import is_duplicate_reference
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.numbers import shown
+from catalogue_app.domain.purchases import parse_order_date
 from catalogue_app.interchange.purchases import (
     EXPORT_COLUMNS,
     REQUIRED_COLUMNS,
@@ -33,6 +33,7 @@ from catalogue_app.interchange.purchases import (
     SourceRow,
     read_purchase_rows,
 )
+from catalogue_app.services.audit import AuditWriter
 from catalogue_app.services.context import AppContext
 from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import queries
@@ -51,39 +52,6 @@ from catalogue_app.services.ledger.queries import Lookups
 from catalogue_app.services.ledger.rules import ValidPurchase, differences, validate
 
 P = m.Purchase
-
-
-@dataclass(frozen=True)
-class AuditWriter:
-    """The one way a ledger change is written to the audit log."""
-
-    session: Session
-    actor: str
-    now: datetime
-
-    def write(self, action: str, entries: Sequence[tuple[str, Any, Any]]) -> None:
-        """One event per (purchase id, values before, values after)."""
-        if not entries:
-            return
-        self.session.execute(
-            insert(m.AuditEvent.__table__),
-            [
-                {
-                    "occurred_at": self.now,
-                    "actor": self.actor,
-                    "action": action,
-                    "entity_type": "purchase",
-                    "entity_id": purchase_id,
-                    "before": _json(before),
-                    "after": _json(after),
-                }
-                for purchase_id, before, after in entries
-            ],
-        )
-
-
-def _json(values: Any) -> str | None:
-    return json.dumps(values, sort_keys=True) if values is not None else None
 
 
 def next_revision(
@@ -397,15 +365,13 @@ class PurchaseService:
         errors: list[RowError] = []
         with self.db.transaction() as s:
             lookups = Lookups(s)
-            lookups.prefetch_products(str(r.values.get("product") or "").strip() for r in located)
-            lookups.prefetch_frameworks(
-                str(r.values.get("framework") or "").strip() for r in located
-            )
+            lookups.prefetch(r.values for r in located)
             valid: list[tuple[SourceRow, ValidPurchase]] = []
             for row in located:
                 row_errors = row_problems(row)
+                draft = _draft(row.values)
                 try:
-                    checked = validate(lookups, _draft(row.values), today)
+                    checked = validate(_dated(lookups, draft, today), draft, today)
                 except ValidationError as exc:
                     row_errors.append(RowError(row.row, exc.field or "?", str(exc)))
                 else:
@@ -424,6 +390,15 @@ class PurchaseService:
                         raise ImportRaced(source) from None
                     raise
         return ImportReport(source, len(located), len(fresh), already)
+
+
+def _dated(lookups: Lookups, draft: PurchaseDraft, today: date) -> Lookups:
+    """The lookups with each product's list price as on the draft's order date, the
+    baseline of an imported row; as they are when the date is bad (validation names it)."""
+    try:
+        return lookups.on(parse_order_date(draft.order_date, today))
+    except ValidationError:
+        return lookups
 
 
 def _draft(values: Mapping[str, Any]) -> PurchaseDraft:
