@@ -1,18 +1,21 @@
 """The reference catalogue: ``forces``, ``collaborations`` and ``frameworks list``,
-``products search`` and ``products show``.
+``products search`` and ``products show``; the edits of products and frameworks are
+in :mod:`catalogue_app.cli.editing`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from catalogue_app.cli import editing
 from catalogue_app.cli.core import Subcommands, add_format, group, handles, non_negative_int
 from catalogue_app.cli.render import as_json, render
-from catalogue_app.services.catalogue import CatalogueService, ProductQuery
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.dto import ProductRow, Row
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
+    from catalogue_app.services.dto import Row
 
 FORCE_COLUMNS = ["code", "name", "short_name", "kind", "region", "officer_fte"]
 COLLABORATION_COLUMNS = ["code", "name", "lead_force", "members"]
@@ -49,11 +52,14 @@ def add_commands(commands: Subcommands) -> None:
         ("collaborations", "collaborations between forces", collaborations),
         ("frameworks", "framework agreements", frameworks),
     ):
-        lister = group(commands, name, help_text).add_parser("list", help=f"list {help_text}")
+        kinds = group(commands, name, help_text)
+        lister = kinds.add_parser("list", help=f"list {help_text}")
         add_format(lister)
         handles(lister, handler)
+        if name == "frameworks":
+            editing.add_framework_actions(kinds)
 
-    actions = group(commands, "products", "search and show products")
+    actions = group(commands, "products", "search, show, add and change products")
     search = actions.add_parser("search", help="search products (empty TEXT lists everything)")
     search.add_argument("text", nargs="?", default="", metavar="TEXT")
     search.add_argument("--status", help="champion, approved, challenger or withdrawn")
@@ -65,6 +71,7 @@ def add_commands(commands: Subcommands) -> None:
     show.add_argument("code", metavar="CODE")
     add_format(show, ("table", "json"))
     handles(show, products_show)
+    editing.add_product_actions(actions)
 
 
 def _list(
@@ -74,20 +81,29 @@ def _list(
 
 
 def forces(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.catalogue import CatalogueService
+
     _list(out, args.format, CatalogueService(ctx.db).list_forces, FORCE_COLUMNS)
 
 
 def collaborations(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.catalogue import CatalogueService
+
     catalogue = CatalogueService(ctx.db)
     _list(out, args.format, catalogue.list_collaborations, COLLABORATION_COLUMNS)
 
 
 def frameworks(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.catalogue import CatalogueService
+
     catalogue = CatalogueService(ctx.db)
     _list(out, args.format, lambda: catalogue.list_frameworks(ctx.today()), FRAMEWORK_COLUMNS)
 
 
 def products_search(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.catalogue import CatalogueService, ProductQuery
+    from catalogue_app.services.dto import ProductRow
+
     query = ProductQuery(text=args.text, status=args.status, category=args.category)
     page = CatalogueService(ctx.db).search_products(query, limit=args.limit)
     columns = (
@@ -97,6 +113,8 @@ def products_search(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> N
 
 
 def products_show(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.catalogue import CatalogueService
+
     detail = CatalogueService(ctx.db).get_product(args.code).to_dict()
     if args.format == "json":
         out.write(as_json(detail))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from datetime import date
+from typing import TYPE_CHECKING, TextIO
 
 from catalogue_app.cli.core import (
     Subcommands,
@@ -12,12 +13,15 @@ from catalogue_app.cli.core import (
     add_output,
     check_output,
     handles,
+    iso_date,
     positive_int,
     write_output,
 )
 from catalogue_app.cli.render import as_json, render
-from catalogue_app.services.compare import CompareService, ProductComparison
-from catalogue_app.services.context import AppContext
+
+if TYPE_CHECKING:
+    from catalogue_app.services.compare import ProductComparison
+    from catalogue_app.services.context import AppContext
 
 COMPARED = [
     ("name", "Name"),
@@ -49,6 +53,19 @@ ROUTE_COLUMNS = [
 ]
 
 
+def _add_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--on",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="use the list prices and offers in force on this day (default: today)",
+    )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def add_commands(commands: Subcommands) -> None:
     comparer = commands.add_parser("compare", help="compare 2–6 products at a quantity")
     comparer.add_argument("codes", nargs="+", metavar="CODE")
@@ -56,11 +73,13 @@ def add_commands(commands: Subcommands) -> None:
     add_format(comparer)
     add_output(comparer, "--pdf", required=False, help_text="also write it as a PDF")
     comparer.add_argument("--buyer", metavar="CODE", help="add what this buyer last paid")
+    _add_on(comparer)
     handles(comparer, compare)
 
     router = commands.add_parser("routes", help="every route that offers a product, priced")
     router.add_argument("code", metavar="CODE")
     router.add_argument("--quantity", type=positive_int, required=True, metavar="N")
+    _add_on(router)
     add_format(router, ("table", "json"))
     handles(router, routes)
 
@@ -77,30 +96,38 @@ def add_commands(commands: Subcommands) -> None:
         metavar="N,N,…",
         help="one per force, in the order listed (default: one per officer)",
     )
+    _add_on(pooler)
     add_format(pooler, ("table", "json"))
     handles(pooler, pool)
 
 
 def compare(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.compare import CompareService
+
     if args.pdf:
         check_output(ctx, args.pdf, args.force)
-    rows = CompareService(ctx.db).compare(args.codes, args.quantity, ctx.today(), args.buyer)
+    day = args.on or ctx.today()
+    rows = CompareService(ctx.db).compare(args.codes, args.quantity, day, args.buyer)
     if args.pdf:
-        _write_pdf(ctx, args, rows)
+        _write_pdf(ctx, args, rows, day)
     if args.format == "json":
         out.write(as_json([r.to_dict() for r in rows]))
     elif args.format == "csv":
         records = [r.to_dict() for r in rows]
         out.write(render(records, [k for k in records[0] if k != "routes"], "csv"))
     else:
-        _compare_table(rows, args.quantity, args.buyer, out)
+        _compare_table(rows, args.quantity, args.buyer, day, out)
 
 
-def _write_pdf(ctx: AppContext, args: argparse.Namespace, rows: list[ProductComparison]) -> None:
+def _write_pdf(
+    ctx: AppContext, args: argparse.Namespace, rows: list[ProductComparison], day: date
+) -> None:
     from catalogue_app.reports import comparison
     from catalogue_app.reports.document import PageFurniture
 
-    furniture = PageFurniture("Product comparison", ", ".join(args.codes))
+    furniture = PageFurniture(
+        "Product comparison", f"{', '.join(args.codes)} · prices on {_day(day)}"
+    )
     story = comparison.comparison_story(rows, args.quantity)
     write_output(
         ctx, args.pdf, args.force, lambda path: comparison.render(furniture, story, str(path))
@@ -108,7 +135,7 @@ def _write_pdf(ctx: AppContext, args: argparse.Namespace, rows: list[ProductComp
 
 
 def _compare_table(
-    rows: list[ProductComparison], quantity: int, buyer: str | None, out: TextIO
+    rows: list[ProductComparison], quantity: int, buyer: str | None, day: date, out: TextIO
 ) -> None:
     attributes = [(key, title.format(quantity=quantity)) for key, title in COMPARED]
     if buyer:
@@ -118,22 +145,29 @@ def _compare_table(
         {"attribute": title, **{code: values[key] for code, values in by_code.items()}}
         for key, title in attributes
     ]
+    out.write(f"Prices in force on {_day(day)}.\n")
     out.write(render(records, ["attribute", *by_code], "table"))
     for r in rows:
         if r.priced_at_list:
-            out.write(f"{r.code}: no framework offers it today; priced at list price.\n")
+            out.write(f"{r.code}: no framework offers it on {_day(day)}; priced at list price.\n")
 
 
 def routes(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-    options = CompareService(ctx.db).routes(args.code, args.quantity, ctx.today())
+    from catalogue_app.services.compare import CompareService
+
+    day = args.on or ctx.today()
+    options = CompareService(ctx.db).routes(args.code, args.quantity, day)
     records = [{**o.to_dict(), "flags": o.flags} for o in options]
     if args.format == "json":
         out.write(as_json(records))
     else:
+        out.write(f"Prices in force on {_day(day)}.\n")
         out.write(render(records, ROUTE_COLUMNS, "table"))
 
 
 def pool(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.compare import CompareService
+
     quantities = None
     if args.quantities:
         try:
@@ -141,7 +175,8 @@ def pool(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
         except ValueError:
             raise UsageError(f"--quantities “{args.quantities}” is not N,N,…") from None
     buyers = [b for b in args.buyers.split(",") if b.strip()]
-    outcome = CompareService(ctx.db).pool(args.product, buyers, quantities, ctx.today())
+    day = args.on or ctx.today()
+    outcome = CompareService(ctx.db).pool(args.product, buyers, quantities, day)
     members = [
         {
             "force": mo.member,
@@ -157,6 +192,7 @@ def pool(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     if args.format == "json":
         summary = {
             "product": args.product,
+            "prices_on": day.isoformat(),
             "quantity": outcome.quantity,
             "route": str(outcome.pooled.route),
             "unit_price": f"{outcome.pooled.unit_price:.2f}",
@@ -171,5 +207,6 @@ def pool(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     out.write(
         f"\nPooled: {outcome.quantity:,} at £{outcome.pooled.unit_price:,.2f} via "
         f"{outcome.pooled.route} = £{outcome.pooled.total:,.2f}; bought alone "
-        f"£{outcome.alone_total:,.2f}; pooling saves £{outcome.saving:,.2f}.\n"
+        f"£{outcome.alone_total:,.2f}; pooling saves £{outcome.saving:,.2f} "
+        f"(prices in force on {_day(day)}).\n"
     )

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from catalogue_app.domain.errors import ValidationError
 
-
 # The first list-price version of a product with no accreditation date starts here:
 # before any purchase the catalogue records.
 FIRST_PRICE_DAY = date(2000, 4, 1)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, extract, func, or_, select, type_coerce
+from sqlalchemy import and_, case, exists, extract, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
@@ -44,6 +44,7 @@ class LotInfo(Row):
     further_competition: bool
     suppliers: list[str]
     offers: int
+    withdrawn_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class FrameworkDetail(Row):
     lots: list[LotInfo]
     products: list[tuple[str, str]]  # (code, name), first few
     product_count: int
+    withdrawn_on: date | None = None
+    withdrawn_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ class SupplierDetail(Row):
     buyer_count: int
     years: list[tuple[str, int, Decimal]]  # (financial year, purchases, spend), newest first
     current_year: str
+    status_reason: str = ""
+    status_since: date | None = None
 
 
 ZERO = Decimal("0.00")
@@ -209,6 +214,24 @@ def _year_span(first: int | None, last: int) -> list[int]:
     return list(range(last, (last if first is None else min(first, last)) - 1, -1))
 
 
+def _server_price_stats(s: Session, product_id: int) -> PriceStats:
+    """What every force paid, from the server's own function (migration 0012): a login
+    that may read only its own forces' purchases still gets the figures for all."""
+    row = s.execute(
+        text("SELECT * FROM catalogue_price_stats(:product)"), {"product": product_id}
+    ).one()
+    if not row.purchases:
+        return PriceStats(0, 0, None, None, None, None)
+    return PriceStats(
+        int(row.purchases),
+        int(row.forces),
+        Decimal(row.lowest).scaleb(-2),  # whole pence to pounds
+        round_money(Decimal(row.median).scaleb(-2)),
+        Decimal(row.highest).scaleb(-2),
+        row.last_purchase,
+    )
+
+
 class BrowseService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -218,6 +241,8 @@ class BrowseService:
             product_id = s.scalar(select(m.Product.id).where(m.Product.code == product_code))
             if product_id is None:
                 raise NotFoundError(f"no product has the code “{product_code}”")
+            if self.db.backend == "postgresql":
+                return _server_price_stats(s, product_id)
             rows = s.execute(
                 select(P.unit_price, P.order_date, P.buyer_force_id, P.id).where(
                     P.product_id == product_id, P.status == PurchaseStatus.ACTIVE
@@ -303,11 +328,14 @@ class BrowseService:
                         lot.further_competition,
                         sorted(sup.name for sup in lot.suppliers),
                         offers.get(lot.id, 0),
+                        lot.withdrawn_on,
                     )
                     for lot in fw.lots
                 ],
                 [(c, n) for c, n in products],
                 product_count,
+                fw.withdrawn_on,
+                fw.withdrawn_reason or "",
             )
 
     def list_suppliers(self) -> list[SupplierRow]:
@@ -413,6 +441,8 @@ class BrowseService:
             buyer_count,
             years,
             fy.label,
+            supplier.status_reason or "",
+            supplier.status_since,
         )
 
     def buyer_detail(self, code: str, today: date | None = None) -> BuyerDetail:

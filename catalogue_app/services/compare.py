@@ -1,13 +1,20 @@
-"""Comparing products and buying routes, and pricing demand pooled across forces."""
+"""Comparing products and buying routes, and pricing demand pooled across forces.
+
+Every figure uses the prices in force on one day (``on``, today unless given): the
+product's list price version from that day, and for each lot the offer version open
+on it. A lot whose offer is not open that day still shows, flagged, at the prices of
+its latest version to have started (or its first, when none has yet).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
@@ -18,6 +25,7 @@ from catalogue_app.domain.purchases import Route
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
 from catalogue_app.services.dto import Row
+from catalogue_app.services.editing.store import price_versions, version_on
 from catalogue_app.services.ledger.queries import SPEND, find_buyer
 
 OFF_FRAMEWORK = Route()
@@ -67,13 +75,34 @@ class ProductComparison(Row):
     unit_price: Decimal
     total: Decimal
     saving_vs_list: Decimal
-    priced_at_list: bool  # no framework offers it today: priced at list price, and says so
+    priced_at_list: bool  # no framework offers it that day: priced at list price, and says so
     routes: list[Route] = field(default_factory=list)
     forces_using: int = 0
     lowest_paid: Decimal | None = None
     median_paid: Decimal | None = None
     highest_paid: Decimal | None = None
     buyer_last_paid: Decimal | None = None
+    prices_on: date | None = None  # the day whose prices these are
+
+
+def _open_on(offer: m.Offer, day: date) -> bool:
+    return offer.valid_from <= day and (offer.valid_to is None or day <= offer.valid_to)
+
+
+def _offer_on(versions: Sequence[m.Offer], day: date) -> m.Offer:
+    """Of one lot's price versions for a product (oldest first), the one open on ``day``;
+    when none is, the latest to have started by then, else the first."""
+    open_then = [o for o in versions if _open_on(o, day)]
+    if open_then:
+        return open_then[-1]
+    started = [o for o in versions if o.valid_from <= day]
+    return started[-1] if started else versions[0]
+
+
+def _list_price_on(s: Session, product: m.Product, day: date) -> Decimal:
+    """The product's list price in force on ``day`` (its only price when it has no versions)."""
+    version = version_on(price_versions(s, product.id), day)
+    return product.list_price if version is None else version[1]
 
 
 class CompareService:
@@ -81,27 +110,32 @@ class CompareService:
         self.db = db
         self._browse = BrowseService(db)
 
-    def routes(self, product: str, quantity: int, today: date | None = None) -> list[RouteOption]:
-        """Every route that offers ``product``, priced for ``quantity``; best first.
+    def routes(self, product: str, quantity: int, on: date | None = None) -> list[RouteOption]:
+        """Every route that offers ``product``, priced for ``quantity`` at the prices in force
+        ``on`` that day (today unless given); best first.
 
-        Expired routes and those that would exceed a framework's headroom are
+        Routes not open that day and those that would exceed a framework's headroom are
         included but flagged.
         """
         if quantity <= 0:
             raise ValidationError("the quantity must be more than zero", field="quantity")
-        today = today or date.today()
+        day = on or date.today()
         with self.db.reading() as s:
             product_row = s.scalar(select(m.Product).where(m.Product.code == product))
             if product_row is None:
                 raise NotFoundError(f"no product has the code “{product}”")
-            offers = s.scalars(
+            versions: dict[int, list[m.Offer]] = {}
+            for offer in s.scalars(
                 select(m.Offer)
                 .where(m.Offer.product_id == product_row.id)
+                .order_by(m.Offer.valid_from)
                 .options(
                     selectinload(m.Offer.price_breaks),
                     selectinload(m.Offer.lot).selectinload(m.Lot.framework),
                 )
-            ).all()
+            ):
+                versions.setdefault(offer.lot_id, []).append(offer)
+            offers = [_offer_on(lot_versions, day) for lot_versions in versions.values()]
             frameworks = {o.lot.framework.id for o in offers}
             spend = (
                 dict(
@@ -133,18 +167,14 @@ class CompareService:
                     if fw.max_value is not None
                     else None
                 )
-                active = (
-                    term.is_active_on(today)
-                    and o.valid_from <= today
-                    and (o.valid_to is None or today <= o.valid_to)
-                )
+                active = term.is_active_on(day) and _open_on(o, day)
                 routes = [
                     r
-                    for r, on in (
+                    for r, on_offer in (
                         ("direct award", lot.direct_award),
                         ("further competition", lot.further_competition),
                     )
-                    if on
+                    if on_offer
                 ]
                 options.append(
                     RouteOption(
@@ -162,7 +192,7 @@ class CompareService:
                         headroom is not None and total > headroom,
                     )
                 )
-            list_price = product_row.list_price
+            list_price = _list_price_on(s, product_row, day)
             options.append(
                 RouteOption(
                     OFF_FRAMEWORK,
@@ -183,26 +213,29 @@ class CompareService:
             options, key=lambda r: (not r.active, r.exceeds_headroom, r.total, str(r.route))
         )
 
-    def quote(self, product: str, quantity: int, today: date | None = None) -> Quote:
-        """The cheapest route open today (off-framework at list price if none is)."""
-        best = next(r for r in self.routes(product, quantity, today) if r.active)
+    def quote(self, product: str, quantity: int, on: date | None = None) -> Quote:
+        """The cheapest route open on the day (off-framework at list price if none is)."""
+        best = next(r for r in self.routes(product, quantity, on) if r.active)
         return Quote(best.route, best.unit_price, best.total)
 
     def compare(
         self,
         codes: list[str],
         quantity: int,
-        today: date | None = None,
+        on: date | None = None,
         buyer: str | None = None,
     ) -> list[ProductComparison]:
-        """``buyer``, if given, adds what that force or collaboration last paid for each."""
+        """The products side by side at the prices in force ``on`` that day (today unless
+        given); ``buyer``, if given, adds what that force or collaboration last paid for each."""
         if not 2 <= len(codes) <= 6:
             raise ValidationError("compare two to six products", field="products")
+        day = on or date.today()
         last_paid = self._last_paid(buyer, codes) if buyer else {}
         result = []
         for code in codes:
-            routes = self.routes(code, quantity, today)
+            routes = self.routes(code, quantity, day)
             best = next(r for r in routes if r.active)
+            listed = next(r for r in routes if r.route.is_off_framework)
             with self.db.reading() as s:
                 p = s.scalar(
                     select(m.Product)
@@ -220,7 +253,7 @@ class CompareService:
                     p.accredited_from,
                     p.accredited_to,
                     p.unit,
-                    p.list_price,
+                    listed.unit_price,  # the list price in force that day
                 )
             stats: PriceStats = self._browse.price_stats(code)
             result.append(
@@ -238,6 +271,7 @@ class CompareService:
                     stats.median,
                     stats.highest,
                     last_paid.get(code),
+                    day,
                 )
             )
         return result
@@ -260,9 +294,10 @@ class CompareService:
                 paid[code] = price  # the latest wins
             return paid
 
-    def members(self, buyers: list[str], today: date | None = None) -> list[tuple[str, Decimal]]:
-        """Forces named, or the members of a collaboration named, with officer numbers."""
-        day = today or date.today()
+    def members(self, buyers: list[str], on: date | None = None) -> list[tuple[str, Decimal]]:
+        """Forces named, or the members of a collaboration named on that day, with officer
+        numbers."""
+        day = on or date.today()
         forces: dict[str, Decimal] = {}
         with self.db.reading() as s:
             for code in buyers:
@@ -288,10 +323,13 @@ class CompareService:
         product: str,
         buyers: list[str],
         quantities: list[int] | None = None,
-        today: date | None = None,
+        on: date | None = None,
     ) -> PoolOutcome:
-        """Each member's quantity defaults to one per officer (rounded)."""
-        members = self.members(buyers, today)
+        """What buying together saves at the prices in force ``on`` that day (today unless
+        given), alone and pooled. Each member's quantity defaults to one per officer
+        (rounded)."""
+        day = on or date.today()
+        members = self.members(buyers, day)
         if quantities is None:
             quantities = [max(1, int(fte.to_integral_value())) for _, fte in members]
         if len(quantities) != len(members):
@@ -312,7 +350,7 @@ class CompareService:
 
         def quote(quantity: int) -> Quote:
             if quantity not in cache:
-                cache[quantity] = self.quote(product, quantity, today)
+                cache[quantity] = self.quote(product, quantity, day)
             return cache[quantity]
 
         return pool(list(zip([c for c, _ in members], quantities, strict=True)), quote)

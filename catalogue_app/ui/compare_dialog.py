@@ -1,21 +1,25 @@
 """Compare products side by side, compare routes for one, and pool demand across forces.
 
 The figures are read in one query op whenever an input changes; the newest
-inputs' answer is the one shown.
+inputs' answer is the one shown. Every figure uses the prices in force on the day
+chosen under "Prices on" (today unless changed; the choice lasts for the session).
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -49,6 +53,18 @@ from catalogue_app.ui.settings import Settings
 
 DIFFERENT = QBrush(QColor("#fff4d6"))
 BEST = "★ "
+EARLIEST = QDate(2000, 1, 1)
+
+# The "Prices on" day chosen last, per window context: kept for the session, never saved.
+_prices_on: WeakKeyDictionary[UiContext, date] = WeakKeyDictionary()
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 def _table(name: str) -> QTableWidget:
@@ -78,6 +94,7 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self._settings = settings if settings is not None else Settings()
         self.compare = ctx.compare
+        self._ctx = ctx
         self._protected = protected_files(ctx.db)
         self.codes = list(dict.fromkeys(codes))[:6]
         self.rows: list[ProductComparison] = []
@@ -93,8 +110,9 @@ class CompareDialog(QDialog):
         self.quantity.setGroupSeparatorShown(True)
         self.quantity.setAccessibleName("Quantity")
         top = QHBoxLayout()
-        top.addWidget(QLabel("&Quantity"))
-        top.itemAt(0).widget().setBuddy(self.quantity)
+        quantity_label = QLabel("&Quantity")
+        quantity_label.setBuddy(self.quantity)
+        top.addWidget(quantity_label)
         top.addWidget(self.quantity)
         top.addSpacing(16)
         self.buyer = QComboBox()
@@ -105,6 +123,25 @@ class CompareDialog(QDialog):
         buyer_label.setBuddy(self.buyer)
         top.addWidget(buyer_label)
         top.addWidget(self.buyer)
+        top.addSpacing(16)
+        today = ctx.app.today()
+        self.prices_on = QDateEdit(_qdate(_prices_on.get(ctx, today)))
+        self.prices_on.setCalendarPopup(True)
+        self.prices_on.setDisplayFormat("d MMM yyyy")
+        self.prices_on.setMinimumDate(EARLIEST)
+        self.prices_on.setAccessibleName("Prices on")
+        self.prices_on.setToolTip(
+            "Compare and pool at the list prices and framework offers in force on this day"
+        )
+        prices_label = QLabel("Prices o&n")
+        prices_label.setBuddy(self.prices_on)
+        self.prices_today = QPushButton("&Today")
+        self.prices_today.setAccessibleName("Prices on today")
+        self.prices_today.setToolTip("Use the prices in force today")
+        self.prices_today.clicked.connect(lambda: self.prices_on.setDate(_qdate(ctx.app.today())))
+        top.addWidget(prices_label)
+        top.addWidget(self.prices_on)
+        top.addWidget(self.prices_today)
         top.addStretch(1)
         self.error = QLabel()
         self.error.setStyleSheet("color: #a11d1d; font-weight: 600;")
@@ -190,6 +227,8 @@ class CompareDialog(QDialog):
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.recompute)
         self.quantity.valueChanged.connect(lambda _v: self._timer.start())
+        self.prices_on.dateChanged.connect(lambda _d: self._day_changed())
+        self._show_day()
         self.buyer.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.route_product.currentIndexChanged.connect(lambda *_: self._timer.start())
         for signal in (
@@ -221,6 +260,19 @@ class CompareDialog(QDialog):
         self.pool_buyers.blockSignals(False)
         self.recompute()
 
+    def day(self) -> date:
+        """The day whose prices the figures use."""
+        shown = self.prices_on.date()
+        return date(shown.year(), shown.month(), shown.day())
+
+    def _day_changed(self) -> None:
+        _prices_on[self._ctx] = self.day()
+        self._show_day()
+        self._timer.start()
+
+    def _show_day(self) -> None:
+        self.prices_today.setEnabled(self.day() != self._ctx.app.today())
+
     def settled(self) -> bool:
         """No recomputation is waiting or running."""
         return not (self._timer.isActive() or latest_query_running(self, "compare"))
@@ -236,14 +288,14 @@ class CompareDialog(QDialog):
         compare, codes, quantity = self.compare, list(self.codes), self.quantity.value()
         buyer, route_code = self.buyer.currentData(), self.route_product.currentData()
         product, (buyers, custom) = self.pool_product.currentData(), self._pool_buyers()
-        quantities = self.pool_quantities
+        quantities, day = self.pool_quantities, self.day()
         # only a collaboration can record one joint purchase; a list of forces cannot
         self.record_button.setEnabled(self._record_joint is not None and not custom)
 
         def read() -> tuple[list[ProductComparison], list[RouteOption], PoolOutcome | None]:
-            rows = compare.compare(codes, quantity, buyer=buyer) if len(codes) >= 2 else []
-            routes = compare.routes(route_code, quantity) if route_code else []
-            outcome = compare.pool(product, buyers, quantities) if product and buyers else None
+            rows = compare.compare(codes, quantity, day, buyer) if len(codes) >= 2 else []
+            routes = compare.routes(route_code, quantity, day) if route_code else []
+            outcome = compare.pool(product, buyers, quantities, day) if product and buyers else None
             return rows, routes, outcome
 
         QueryOp(self, read, kind="compare", doing="comparing products").success(
@@ -419,7 +471,10 @@ class CompareDialog(QDialog):
         try:
             # the save dialog asked before replacing a file; the database is never replaced
             return report.write_pdf(
-                PageFurniture("Product comparison", ", ".join(self.codes)),
+                PageFurniture(
+                    "Product comparison",
+                    f"{', '.join(self.codes)} · prices on {_day_text(self.day())}",
+                ),
                 story,
                 path,
                 overwrite=True,

@@ -17,6 +17,7 @@ from catalogue_app.services.browse import (
     TargetProgress,
 )
 from catalogue_app.services.dto import OfferInfo, ProductDetail
+from catalogue_app.services.editing import PriceHistory
 
 STYLE = """
 <style>
@@ -102,7 +103,55 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int], wrap: in
     return f"<table class='grid'>{head}{body}</table>"
 
 
-def product_html(p: ProductDetail, stats: PriceStats | None, today: date) -> str:
+def _breaks(breaks: str) -> list[str]:
+    """ "1000:440.00, 3000:425.00" as ["1,000+ £440.00", "3,000+ £425.00"]."""
+    parts = []
+    for part in breaks.split(","):
+        quantity, _, price = part.strip().partition(":")
+        if quantity and price:
+            parts.append(f"{int(quantity):,}+ {format_gbp(Decimal(price))}")
+    return parts
+
+
+def price_history_html(prices: PriceHistory, today: date) -> str:
+    """The list-price versions, and every version of the prices on each lot, oldest first.
+    Written as lines rather than wide tables: the detail pane is narrow."""
+
+    def span(start: date, end: date | None) -> str:
+        return f"{_day(start)} to {_day(end)}" if end is not None else f"from {_day(start)}"
+
+    def mark(start: date, end: date | None) -> str:
+        if start > today:
+            return " <span class='note'>(from a later date)</span>"
+        if end is not None and end < today:
+            return ""
+        return " <span class='good'>(in force)</span>"
+
+    parts = ["<h3>Price history</h3>", "<p><b>List price</b><br>"]
+    parts.append(
+        "<br>".join(
+            f"{_money(v.list_price)} <span class='muted'>{span(v.effective_from, v.until)}"
+            f"</span>{mark(v.effective_from, v.until)}"
+            for v in prices.list_prices
+        )
+    )
+    parts.append("</p>")
+    lots: dict[str, list[str]] = {}
+    for o in prices.offers:
+        breaks = " · ".join([f"1+ {format_gbp(o.ceiling_price)}", *_breaks(o.price_breaks)])
+        lots.setdefault(f"{o.framework} lot {o.lot}", []).append(
+            f"<span class='muted'>{span(o.valid_from, o.valid_to)}</span>"
+            f"{mark(o.valid_from, o.valid_to)}<br>{_e(breaks)}"
+        )
+    for lot, versions in lots.items():
+        parts.append(f"<p><b>{_e(lot)}</b><br>" + "<br>".join(versions) + "</p>")
+    parts.append("<p class='muted'>A purchase keeps the prices in force on its order date.</p>")
+    return "".join(parts)
+
+
+def product_html(
+    p: ProductDetail, stats: PriceStats | None, today: date, prices: PriceHistory | None = None
+) -> str:
     warnings = []
     if p.accredited_to and p.accredited_to < today:
         warnings.append(f"Accreditation lapsed on {_day(p.accredited_to)}.")
@@ -165,6 +214,8 @@ def product_html(p: ProductDetail, stats: PriceStats | None, today: date) -> str
             f"<tr><td class='num'>1+</td><td class='num'>{_money(o.ceiling_unit_price)}</td></tr>"
             f"{breaks}</table>"
         )
+    if prices is not None:
+        parts.append(price_history_html(prices, today))
     parts.append("<h3>Bought by other forces</h3>")
     if stats is None:
         parts.append("<p class='muted'>Counting purchases…</p>")
@@ -185,6 +236,8 @@ def product_html(p: ProductDetail, stats: PriceStats | None, today: date) -> str
         )
     if p.illustrative:
         parts.append(f"<p class='note'>Illustrative figures. {_e(p.source)}</p>")
+    elif p.source:
+        parts.append(f"<p class='note'>{_e(p.source)}</p>")
     return "".join(parts)
 
 
@@ -225,6 +278,12 @@ def framework_html(f: FrameworkDetail) -> str:
         f"<h2>{_e(f.reference)} — {_e(f.title)}</h2>",
         f"<div class='muted'>{_e(f.owner)} · {_e(f.agreement_type.capitalize())}</div>",
     ]
+    if f.withdrawn_on is not None:
+        why = f": {f.withdrawn_reason.rstrip('.')}" if f.withdrawn_reason else ""
+        parts.append(
+            f"<p class='warn'>⚠ Withdrawn from the catalogue on {_day(f.withdrawn_on)}"
+            f"{_e(why)}. Place no new call-offs under it.</p>"
+        )
     parts.append(
         _rows(
             [
@@ -255,8 +314,13 @@ def framework_html(f: FrameworkDetail) -> str:
             )
             or "none recorded"
         )
+        withdrawn = (
+            f" <span class='warn'>(withdrawn {_day(lot.withdrawn_on)})</span>"
+            if lot.withdrawn_on is not None
+            else ""
+        )
         parts.append(
-            f"<p><b>Lot {_e(lot.number)}</b> — {_e(lot.title)}<br>"
+            f"<p><b>Lot {_e(lot.number)}</b> — {_e(lot.title)}{withdrawn}<br>"
             f"<span class='muted'>Award by {_e(routes)}; "
             f"{_plural(lot.offers, 'product') if lot.offers else 'no products'} offered</span><br>"
             f"Suppliers: {_e(', '.join(lot.suppliers) or 'none recorded')}</p>"
@@ -274,6 +338,8 @@ def framework_html(f: FrameworkDetail) -> str:
     parts.append("</p>")
     if f.illustrative:
         parts.append(f"<p class='note'>Illustrative figures. {_e(f.source)}</p>")
+    elif f.source:
+        parts.append(f"<p class='note'>{_e(f.source)}</p>")
     return "".join(parts)
 
 
@@ -436,14 +502,17 @@ def supplier_html(d: SupplierDetail, today: date | None = None) -> str:
         + (f" · Companies House {_e(d.companies_house_number)}" if d.companies_house_number else "")
         + "</div>",
     ]
+    since = f" since {_day(d.status_since)}" if d.status_since is not None else ""
+    why = f"<br>Reason: {_e(d.status_reason)}" if d.status_reason else ""
     if d.status == "suspended":
         parts.append(
-            "<p class='warn'>⚠ Suspended: place no new orders with this supplier without "
-            "procurement advice.</p>"
+            f"<p class='warn'>⚠ Suspended{since}: place no new orders with this supplier "
+            f"without procurement advice.{why}</p>"
         )
     elif d.status == "excluded":
         parts.append(
-            "<p class='warn'>⚠ Excluded from public procurement: do not buy from this supplier.</p>"
+            f"<p class='warn'>⚠ Excluded from public procurement{since}: do not buy from this "
+            f"supplier.{why}</p>"
         )
     if d.source:
         parts.append(f"<p>{_e(d.source)}</p>")

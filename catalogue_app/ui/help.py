@@ -35,6 +35,10 @@ def plain(text: str) -> str:
 
 
 def _keys(action: QAction) -> str:
+    """The action's keys; an action whose keys depend on the view says so in words."""
+    note = action.property("shortcut_note")
+    if note:
+        return str(note)
     return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
 
 
@@ -47,7 +51,9 @@ def shortcuts(menu_bar: QMenuBar) -> list[Shortcut]:
             submenu = action.menu()
             if isinstance(submenu, QMenu):
                 walk(submenu, f"{title} ▸ {plain(action.text())}")
-            elif not action.isSeparator() and action.shortcuts():
+            elif not action.isSeparator() and (
+                action.shortcuts() or action.property("shortcut_note")
+            ):
                 found.append(Shortcut(title, plain(action.text()), _keys(action)))
 
     for top in menu_bar.actions():

@@ -443,6 +443,15 @@ class PurchaseDialog(QDialog):
         if filled and found.source is not None and self._fills_price():
             self.unit_price.setText(f"{found.source.price:.2f}")
             self.unit_price.setModified(False)
+        choice = self.product.choice()
+        if found.source is not None and choice is not None and self.stored is None:
+            # the list price in force on the order date, not today's
+            self.product_info.setText(
+                f"<span style='{GUIDANCE_STYLE}'>List price "
+                f"{format_gbp(found.source.list_price)} · {choice.status.capitalize()}</span>"
+            )
+            if not self.baseline.isModified():
+                self.baseline.setText(f"{found.source.list_price:.2f}")
         valid = self._render()
         self.checked.emit(valid)
         if saving and valid and found.preview is not None:

@@ -1,5 +1,6 @@
-"""Undo and redo of ledger changes. The ledger stays append-only: undoing a record
-voids the purchase ("undone"), redoing it restores it; every step is audited.
+"""Undo and redo of ledger and catalogue changes. The ledger stays append-only: undoing
+a record voids the purchase ("undone"), redoing it restores it. A catalogue change is
+undone by writing the records back as they were; every step is audited.
 
 Each step runs as a command op, so the stack never waits on the database; a step
 the database refuses (someone else changed the purchase) is shown as a dialog.
@@ -12,8 +13,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand
 
+from catalogue_app.services.editing import EditResult
 from catalogue_app.services.ledger import PurchaseDraft
 from catalogue_app.ui.context import UiContext
+from catalogue_app.ui.operations import catalogue as catalogue_ops
 from catalogue_app.ui.operations import purchases as ops
 
 
@@ -91,3 +94,23 @@ class EditCommand(_LedgerCommand):
             lambda: apply(before),
             lambda: apply(after),
         )
+
+
+class CatalogueCommand(QUndoCommand):
+    """A catalogue change already made: undo puts its records back as they were, redo
+    makes it again (each a command op, refused if someone has changed the records since)."""
+
+    def __init__(self, parent: QObject, ctx: UiContext, text: str, result: EditResult) -> None:
+        super().__init__(text)
+        self.result = result
+        self._parent, self._ctx = parent, ctx
+        self._pushed = True
+
+    def undo(self) -> None:
+        catalogue_ops.undo_change(self._parent, self._ctx, self.result).run_in_background()
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+            return
+        catalogue_ops.redo_change(self._parent, self._ctx, self.result).run_in_background()

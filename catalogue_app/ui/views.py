@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -32,9 +34,11 @@ from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.domain.money import format_gbp
 from catalogue_app.services.catalogue import ProductQuery
 from catalogue_app.services.changes import CatalogueChanged, Change, LedgerChanged
+from catalogue_app.services.editing import CatalogueHistory, Kind
 from catalogue_app.ui.context import UiContext
 from catalogue_app.ui.detail_html import buyer_html, framework_html, product_html, supplier_html
 from catalogue_app.ui.errors import show_failure
+from catalogue_app.ui.history_tab import HistoryTab
 from catalogue_app.ui.ops import QueryOp
 from catalogue_app.ui.products_model import (
     PAGE_SIZE,
@@ -65,6 +69,39 @@ def _detail_browser(name: str) -> QTextBrowser:
     browser.setOpenLinks(False)
     browser.setMinimumWidth(200)
     return browser
+
+
+class DetailPane(QTabWidget):
+    """A record's details, with the buttons that change it, and its History tab."""
+
+    def __init__(self, browser: QTextBrowser, ctx: UiContext, kind: Kind) -> None:
+        super().__init__()
+        self.setObjectName(f"{kind.value}DetailPane")
+        self.setDocumentMode(True)
+        self.kind = kind
+        self.browser = browser
+        self.bar = QToolBar(f"{kind.label.capitalize()} actions")
+        self.bar.setObjectName(f"{kind.value}Actions")
+        self.bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.bar.setMovable(False)
+        self.bar.setFloatable(False)
+        details = QWidget()
+        column = QVBoxLayout(details)
+        column.setContentsMargins(0, 4, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.bar)
+        column.addWidget(browser, 1)
+        self.history = HistoryTab(ctx)
+        self.addTab(details, "Details")
+        self.addTab(self.history, "History")
+        self.setMinimumWidth(browser.minimumWidth())
+
+    def add_action(self, action: QAction) -> None:
+        """A button for ``action`` (the same action as the menu's) above the details."""
+        self.bar.addAction(action)
+
+    def show_record(self, key: str | None) -> None:
+        self.history.show_record(self.kind, key)
 
 
 class CatalogueView(QWidget):
@@ -106,6 +143,8 @@ class CatalogueView(QWidget):
         self._settings.set(view_splitter(key), self.splitter.saveState())
         self._settings.set(view_header(key), self.table.horizontalHeader().saveState())
         self._settings.set(view_columns_sized(key), self.table.user_sized)
+
+    pane: DetailPane | None = None  # the views of records the catalogue editor can change
 
     def selected_key(self) -> str | None:
         """The code or reference of the highlighted record, if any."""
@@ -155,6 +194,7 @@ class ProductsView(CatalogueView):
         self.facets.changed.connect(self.apply_search)
         self.model = ProductTableModel(self.catalogue, self, hub=ctx.hub)
         self.model.sort_requested.connect(self.apply_search)
+        self.model.rowsInserted.connect(lambda *_: self.status_changed.emit(self.status_text()))
         self._table = RecordTable("Products", [c.width for c in PRODUCT_COLUMNS])
         self._table.setModel(self.model)
         for n, column in enumerate(PRODUCT_COLUMNS):
@@ -170,10 +210,13 @@ class ProductsView(CatalogueView):
         self.results.addWidget(self._table)
         self.results.addWidget(self.empty_label)
         self.detail = _detail_browser("Product details")
+        self.product_pane = DetailPane(self.detail, ctx, Kind.PRODUCT)
+        self.pane = self.product_pane
+        self.history = CatalogueHistory(ctx.db)
 
         self.splitter.addWidget(self.facets)
         self.splitter.addWidget(self.results)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.product_pane)
         # a narrower window takes from every part, not the table alone
         for part, stretch in enumerate((2, 3, 3)):
             self.splitter.setStretchFactor(part, stretch)
@@ -301,6 +344,7 @@ class ProductsView(CatalogueView):
             self.results.setCurrentWidget(self.empty_label)
             self.detail.clear()
             self._detail_code = None
+            self.product_pane.show_record(None)
         else:
             self.results.setCurrentWidget(self._table)
             row = max(0, self._row_of(follow))
@@ -311,6 +355,8 @@ class ProductsView(CatalogueView):
     def status_text(self) -> str:
         if not self.loaded:
             return "Searching…"
+        if self.model.more:  # counting stopped at a bound; scrolling on counts further
+            return f"{self.model.total:,}+ matches of {self.all_products:,} products"
         return f"{self.model.total:,} of {max(self.all_products, self.model.total):,} products"
 
     def _current_changed(self, current: Any, _previous: Any) -> None:
@@ -322,24 +368,30 @@ class ProductsView(CatalogueView):
     def show_product(self, code: str) -> None:
         """Fill the detail pane off the GUI thread (once the selection settles)."""
         self._detail_code = code
+        self.product_pane.show_record(code)
         self._detail_timer.start()
 
     def _load_detail(self) -> None:
         code = self._detail_code
         if code is None:
             return
-        catalogue, browse = self.catalogue, self.browse
+        catalogue, browse, history = self.catalogue, self.browse, self.history
         QueryOp(
             self,
-            lambda: (code, catalogue.get_product(code), browse.price_stats(code)),
+            lambda: (
+                code,
+                catalogue.get_product(code),
+                browse.price_stats(code),
+                history.prices(code),
+            ),
             kind="detail",
             doing=f"reading product {code}",
         ).success(self._show_stats).failure(self._report_error).run_in_background()
 
-    def _show_stats(self, result: tuple[str, Any, Any]) -> None:
-        code, product, stats = result
+    def _show_stats(self, result: tuple[str, Any, Any, Any]) -> None:
+        code, product, stats, prices = result
         if code == self._detail_code:
-            self.detail.setHtml(product_html(product, stats, date.today()))
+            self.detail.setHtml(product_html(product, stats, date.today(), prices))
 
     def _changed(self, change: Change) -> None:
         if isinstance(change, LedgerChanged):
@@ -379,6 +431,7 @@ class ListView(CatalogueView):
         *,
         key: Callable[[Any], str] = lambda record: str(record.code),
         dimmed: Callable[[Any], bool] = lambda _record: False,
+        editable: Kind | None = None,
     ) -> None:
         super().__init__(settings, parent)
         self.setObjectName(name)
@@ -397,8 +450,9 @@ class ListView(CatalogueView):
             lambda *_: self._table.scrollTo(self._table.currentIndex())
         )
         self.detail = _detail_browser(f"{title} details")
+        self.pane = DetailPane(self.detail, ctx, editable) if editable is not None else None
         self.splitter.addWidget(self._table)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self.pane if self.pane is not None else self.detail)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([880, 340])
@@ -438,6 +492,8 @@ class ListView(CatalogueView):
         """Highlight the record named ``key`` if it is shown, else the first; details follow."""
         if self.model.rowCount() == 0:
             self._record = None
+            if self.pane is not None:
+                self.pane.show_record(None)
             self.detail.setHtml(f"<p>No {escape(self.noun[1])} match these filters.</p>")
             return
         row = max(0, self.model.row_of(key))
@@ -448,6 +504,8 @@ class ListView(CatalogueView):
         record = self.model.row_at(current.row()) if current.isValid() else None
         if record is not None:
             self._record = record
+            if self.pane is not None:
+                self.pane.show_record(self.model.key(record))
             self.detail.setHtml("<p>Loading…</p>")
             self._load_detail()
 
@@ -550,6 +608,7 @@ class FrameworksView(ListView):
             affected=lambda change, _f: isinstance(change, LedgerChanged),
             key=lambda f: str(f.reference),
             dimmed=lambda f: f.status == "expired",
+            editable=Kind.FRAMEWORK,
         )
         self.search_box = QLineEdit()
         self.search_box.setObjectName("frameworkSearch")
@@ -630,6 +689,7 @@ def suppliers_view(ctx: UiContext, settings: Settings) -> ListView:
         ctx,
         # the forces buying from it and their spend move with purchases
         affected=lambda change, _s: isinstance(change, LedgerChanged),
+        editable=Kind.SUPPLIER,
     )
 
 

@@ -163,3 +163,66 @@ def test_one_click_turns_the_pool_into_a_recorded_joint_purchase(window, qtbot, 
     assert purchase.order_reference == "ECIS/POOL/1" and purchase.quantity == outcome.quantity
     assert purchase.unit_price * purchase.quantity == outcome.pooled.total
     assert purchase.shares == {m.member: m.pooled_share for m in outcome.members}
+
+
+def test_prices_on_a_chosen_day_recompute_and_last_for_the_session(window, qtbot, db, tmp_path):
+    from dataclasses import replace
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from catalogue_app.domain.pricing import PriceBreak
+    from catalogue_app.services.editing import CatalogueEditor, Kind
+    from catalogue_app.ui.compare_dialog import CompareDialog
+
+    change = date(2026, 6, 1)
+    editor = CatalogueEditor(db)
+    athena = editor.get(Kind.PRODUCT, "ATHENA")
+    editor.edit(replace(athena, list_price=Decimal("520.00"), price_from=change))
+    editor.set_offer_prices(
+        "ESSEX-ATHENA",
+        "1",
+        "ATHENA",
+        valid_from=change,
+        ceiling=Decimal("470.00"),
+        breaks=[PriceBreak(1000, Decimal("455.00"))],
+    )
+    for text in ("athena", "niche"):
+        choose(window, qtbot, text)
+    window.compare_action.trigger()
+    dialog = window.findChild(CompareDialog)
+    qtbot.waitUntil(dialog.settled, timeout=5000)
+    today = window.ctx.app.today()
+    assert dialog.prices_on.date() == QDate(today) and not dialog.prices_today.isEnabled()
+
+    def shown(label):
+        table = dialog.products_table
+        labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+        return table.item(labels.index(label), 0).text()
+
+    dialog.prices_on.setDate(QDate(2026, 5, 31))
+    qtbot.waitUntil(dialog.settled, timeout=5000)
+    assert shown("List price") == "£480.00" and shown("Total at 500") == "£225,000.00"
+    assert dialog.routes_table.item(0, 2).text() == "£450.00"
+    dialog.pool_buyers.setCurrentIndex(dialog.pool_buyers.findData("ecis"))
+    qtbot.waitUntil(dialog.settled, timeout=5000)
+    assert dialog.outcome.pooled.unit_price == Decimal("425.00")  # 9,560 at the 3,000+ break
+    assert dialog.prices_today.isEnabled()
+
+    dialog.prices_on.setDate(QDate(2026, 6, 1))
+    qtbot.waitUntil(dialog.settled, timeout=5000)
+    assert shown("List price") == "£520.00" and shown("Total at 500") == "£235,000.00"
+    assert dialog.routes_table.item(0, 2).text() == "£470.00"
+    assert dialog.outcome.pooled.unit_price == Decimal("455.00")
+    pdf = tmp_path / "on-a-day.pdf"
+    assert dialog.export_pdf(str(pdf)) == 2
+    assert "prices on 1 Jun 2026" in "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+    window.compare_action.trigger()  # a new comparison keeps the day chosen
+    again = window.findChildren(CompareDialog)[-1]
+    assert again is not dialog and again.prices_on.date() == QDate(2026, 6, 1)
+    qtbot.waitUntil(again.settled, timeout=5000)
+    again.prices_today.click()
+    assert again.prices_on.date() == QDate(today) and not again.prices_today.isEnabled()
+    qtbot.waitUntil(again.settled, timeout=5000)
+    assert dialog.isHidden()

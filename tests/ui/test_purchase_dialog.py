@@ -284,6 +284,8 @@ def test_ctrl_n_records_through_the_real_dialog(qtbot, window, db):
         qtbot.waitUntil(lambda: d.settled() and save_button(d).isEnabled(), timeout=5000)
         save_button(d).click()
 
+    # on the Purchases view (Ctrl+N in Products, Frameworks and Suppliers adds one of those)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     QTimer.singleShot(20, drive)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.undo_stack.count() == 1, timeout=10000)

@@ -54,11 +54,24 @@ class HistoryEntry:
     def summary(self) -> str:
         """What happened, in plain words: "Changed: list price £900.00 → £950.00"."""
         verb = _ACTIONS.get(self.action, self.action.capitalize())
-        what = self.kind.label if self.kind is not Kind.OFFER else "prices"
+        what = self.subject
         changes = describe_changes(self.kind, self.before, self.after)
         if self.before is None or self.after is None:
-            return f"{verb} {what} {self.key}"
-        return f"{verb} {what} {self.key}: {changes}" if changes else f"{verb} {what} {self.key}"
+            return f"{verb} {what}"
+        return f"{verb} {what}: {changes}" if changes else f"{verb} {what}"
+
+    @property
+    def subject(self) -> str:
+        """The record in words: "product BWC-X1", "prices of BWC-X1 on RM6060 lot 2 from
+        1 Dec 2026"."""
+        values = self.after or self.before or {}
+        if self.kind is Kind.OFFER and {"product", "framework", "lot", "valid_from"} <= set(values):
+            day = day_text(date.fromisoformat(str(values["valid_from"])))
+            return (
+                f"prices of {values['product']} on {values['framework']} lot {values['lot']} "
+                f"from {day}"
+            )
+        return f"{self.kind.label} {self.key}"
 
     def as_json(self) -> dict[str, Any]:
         return {

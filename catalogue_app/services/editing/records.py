@@ -172,7 +172,14 @@ SPECS: dict[Kind, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec("lot", "Lot", FieldType.REFERENCE, True, refers_to="lot", key=True),
         FieldSpec("product", "Product", FieldType.REFERENCE, True, refers_to="product", key=True),
-        FieldSpec("valid_from", "Prices from", FieldType.DATE, True, key=True),
+        FieldSpec(
+            "valid_from",
+            "Prices from",
+            FieldType.DATE,
+            True,
+            key=True,
+            help="purchases ordered before this day keep the prices they were made at",
+        ),
         FieldSpec("valid_to", "Prices until", FieldType.OPTIONAL_DATE),
         FieldSpec("ceiling_price", "Ceiling unit price", FieldType.MONEY, True),
         FieldSpec(
@@ -287,13 +294,6 @@ class OfferRecord:
         """The (framework, lot, product) whose versions this is one of."""
         return offer_line(self.framework, self.lot, self.product)
 
-    def price_for(self, quantity: int) -> Decimal:
-        price = self.ceiling_price
-        for b in self.price_breaks:
-            if quantity >= b.min_quantity:
-                price = min(price, b.unit_price)
-        return price
-
 
 Record = SupplierRecord | ProductRecord | FrameworkRecord | LotRecord | OfferRecord
 
@@ -388,6 +388,8 @@ class RecordInvalid(ValidationError):
         super().__init__(f"{first.message}{more}", field=first.field)
         self.kind = kind
         self.problems = list(problems)
+        # the record refused, when several were written together (set by the editor's apply)
+        self.record: Record | None = None
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -528,8 +530,13 @@ def parse_record(kind: Kind, values: Mapping[str, object]) -> Record:
             parsed[spec.name] = _read(spec, values.get(spec.name))
         except (ValueError, ValidationError) as exc:
             problems.append(FieldProblem(spec.name, str(exc)))
-    if not problems:
-        problems.extend(_cross_checks(kind, parsed))
+    try:
+        # the rules between fields, as far as the fields they compare could be read
+        cross = _cross_checks(kind, parsed)
+    except KeyError:
+        cross = []
+    named = {p.field for p in problems}
+    problems.extend(p for p in cross if p.field not in named)
     if problems:
         raise RecordInvalid(kind, problems)
     defaults = {"direct_award": False, "further_competition": True}
@@ -588,7 +595,7 @@ def _cross_checks(kind: Kind, v: dict[str, Any]) -> list[FieldProblem]:
         ceiling, breaks = split_breaks(v["price_breaks"], v["ceiling_price"])
         v["ceiling_price"], v["price_breaks"] = ceiling, breaks
         try:
-            validate_price_breaks(ceiling, list(breaks))
+            validate_price_breaks(ceiling or Decimal(0), list(breaks))
         except ValidationError as exc:
             out.append(FieldProblem("price_breaks", str(exc)))
         if v["valid_to"] is not None and v["valid_to"] < v["valid_from"]:

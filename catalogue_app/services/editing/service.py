@@ -38,6 +38,7 @@ from catalogue_app.services.editing.records import (
     OfferRecord,
     ProductRecord,
     Record,
+    RecordInvalid,
     SupplierRecord,
     kind_of,
     snapshot,
@@ -69,10 +70,15 @@ class Change:
     price_version: tuple[date, Decimal | None] | None = None
 
     @property
-    def key(self) -> str:
+    def record(self) -> Record:
+        """The record changed: as it is after the change, or as it was before a removal."""
         record = self.after or self.before
         assert record is not None
-        return record.key
+        return record
+
+    @property
+    def key(self) -> str:
+        return self.record.key
 
     @property
     def is_new(self) -> bool:
@@ -142,8 +148,6 @@ def is_withdrawn(record: Record) -> bool:
             return record.status != SupplierStatus.ACTIVE.value
         case FrameworkRecord() | LotRecord():
             return record.withdrawn_on is not None
-        case OfferRecord():
-            return False
     return False
 
 
@@ -504,13 +508,29 @@ class CatalogueEditor:
                     if before == record:
                         continue
                     action = "create" if before is None else "edit"
-                    changes.append(self._write(s, audit, before, record, action))
+                    try:
+                        changes.append(self._write(s, audit, before, record, action))
+                    except RecordInvalid as exc:
+                        exc.record = record  # so a bulk import can name its row
+                        raise
                 result = EditResult(tuple(changes))
                 if dry_run:
                     raise _DryRun(result)
         except _DryRun as done:
             return done.result
         return result
+
+    def write_in(self, s: Session, audit: AuditWriter, records: Iterable[Record]) -> list[Change]:
+        """Create or change ``records`` inside the caller's open transaction (an import that
+        writes other tables in the same transaction); records equal to the stored ones are
+        left alone, so writing the same records again changes nothing."""
+        changes = []
+        for record in records:
+            before = store.load(s, kind_of(record), store.key_of(record), self.context.today())
+            if before != record:
+                action = "create" if before is None else "edit"
+                changes.append(self._write(s, audit, before, record, action))
+        return changes
 
     def undo(self, result: EditResult, *, actor: str | None = None) -> EditResult:
         """Put back what ``result`` changed, last change first."""
@@ -520,8 +540,8 @@ class CatalogueEditor:
                 current = store.load(
                     s,
                     c.kind,
-                    store.key_of(c.after or c.before),
-                    self.context.today(),  # type: ignore[arg-type]
+                    store.key_of(c.record),
+                    self.context.today(),
                 )
                 if current != c.after:
                     raise StaleRecordError(c.kind, c.key)
@@ -561,8 +581,8 @@ class CatalogueEditor:
                 current = store.load(
                     s,
                     c.kind,
-                    store.key_of(c.before or c.after),
-                    self.context.today(),  # type: ignore[arg-type]
+                    store.key_of(c.record),
+                    self.context.today(),
                 )
                 if current != c.before:
                     raise StaleRecordError(c.kind, c.key)

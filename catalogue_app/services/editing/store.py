@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -119,14 +120,14 @@ def load(s: Session, kind: Kind, key: tuple[str, ...], today: date) -> Record | 
     """The record of ``kind`` with ``key`` (its key fields in order), or None."""
     match kind:
         case Kind.SUPPLIER:
-            row = supplier_row(s, key[0])
-            return None if row is None else _supplier_record(s, row)
+            supplier = supplier_row(s, key[0])
+            return None if supplier is None else _supplier_record(s, supplier)
         case Kind.PRODUCT:
-            row = product_row(s, key[0])
-            return None if row is None else _product_record(s, row, today)
+            product = product_row(s, key[0])
+            return None if product is None else _product_record(s, product, today)
         case Kind.FRAMEWORK:
-            row = framework_row(s, key[0])
-            return None if row is None else _framework_record(row)
+            framework = framework_row(s, key[0])
+            return None if framework is None else _framework_record(framework)
         case Kind.LOT:
             lot = lot_row(s, key[0], key[1])
             return None if lot is None else _lot_record(s, key[0], lot)
@@ -435,89 +436,67 @@ def _write_offer(s: Session, r: OfferRecord) -> None:
 # -- removing (only what nothing refers to) ------------------------------------------------------
 
 
+def _count(s: Session, table: Any, *where: Any) -> int:
+    return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
 def references(s: Session, record: Record) -> int:
     """How many rows refer to ``record`` (purchases, offers, products, lots)."""
-    count = 0
     match record:
         case SupplierRecord():
-            row = supplier_row(s, record.code)
-            if row is not None:
-                count += (
-                    s.scalar(
-                        select(func.count())
-                        .select_from(m.Product)
-                        .where(m.Product.supplier_id == row.id)
-                    )
-                    or 0
-                )
-                count += (
-                    s.scalar(
-                        select(func.count())
-                        .select_from(m.lot_suppliers)
-                        .where(m.lot_suppliers.c.supplier_id == row.id)
-                    )
-                    or 0
-                )
+            supplier = supplier_row(s, record.code)
+            if supplier is None:
+                return 0
+            return _count(s, m.Product, m.Product.supplier_id == supplier.id) + _count(
+                s, m.lot_suppliers, m.lot_suppliers.c.supplier_id == supplier.id
+            )
         case ProductRecord():
-            row = product_row(s, record.code)
-            if row is not None:
-                for table in (m.Purchase, m.Offer):
-                    count += (
-                        s.scalar(
-                            select(func.count())
-                            .select_from(table)
-                            .where(table.product_id == row.id)  # type: ignore[attr-defined]
-                        )
-                        or 0
-                    )
+            product = product_row(s, record.code)
+            if product is None:
+                return 0
+            return _count(s, m.Purchase, m.Purchase.product_id == product.id) + _count(
+                s, m.Offer, m.Offer.product_id == product.id
+            )
         case FrameworkRecord():
-            row = framework_row(s, record.reference)
-            if row is not None:
-                count += (
-                    s.scalar(
-                        select(func.count()).select_from(m.Lot).where(m.Lot.framework_id == row.id)
-                    )
-                    or 0
-                )
+            framework = framework_row(s, record.reference)
+            if framework is None:
+                return 0
+            return _count(s, m.Lot, m.Lot.framework_id == framework.id)
         case LotRecord():
             lot = lot_row(s, record.framework, record.number)
-            if lot is not None:
-                for table in (m.Purchase, m.Offer):
-                    count += (
-                        s.scalar(
-                            select(func.count()).select_from(table).where(table.lot_id == lot.id)  # type: ignore[attr-defined]
-                        )
-                        or 0
-                    )
-        case OfferRecord():
-            pass
-    return count
+            if lot is None:
+                return 0
+            return _count(s, m.Purchase, m.Purchase.lot_id == lot.id) + _count(
+                s, m.Offer, m.Offer.lot_id == lot.id
+            )
+    return 0
 
 
 def remove(s: Session, record: Record) -> None:
     """Delete ``record``'s rows; the caller has checked that nothing refers to them."""
+    found: Any = None
     match record:
         case SupplierRecord():
-            row = supplier_row(s, record.code)
-            if row is not None:
-                s.delete(row)
+            found = supplier_row(s, record.code)
         case ProductRecord():
-            row = product_row(s, record.code)
-            if row is not None:
-                s.delete(row)
+            found = product_row(s, record.code)
         case FrameworkRecord():
-            row = framework_row(s, record.reference)
-            if row is not None:
-                s.delete(row)
+            found = framework_row(s, record.reference)
         case LotRecord():
-            lot = lot_row(s, record.framework, record.number)
-            if lot is not None:
-                s.execute(delete(m.lot_suppliers).where(m.lot_suppliers.c.lot_id == lot.id))
-                s.delete(lot)
+            found = lot_row(s, record.framework, record.number)
+            if found is not None:
+                s.execute(delete(m.lot_suppliers).where(m.lot_suppliers.c.lot_id == found.id))
         case OfferRecord():
-            for offer in offer_rows(s, record.framework, record.lot, record.product):
-                if offer.valid_from == record.valid_from:
-                    s.delete(offer)
+            found = next(
+                (
+                    o
+                    for o in offer_rows(s, record.framework, record.lot, record.product)
+                    if o.valid_from == record.valid_from
+                ),
+                None,
+            )
+    if found is not None:
+        s.delete(found)
     s.flush()
 
 

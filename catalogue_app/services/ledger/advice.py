@@ -55,6 +55,7 @@ class PriceSource(Row):
     price: Decimal
     text: str  # "From the price breaks of ESSEX-ATHENA lot 1 at 500+"
     compared: str  # "the price breaks' £450.00", for a price typed in that differs
+    list_price: Decimal  # the product's list price on the day: the baseline unless typed
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,18 @@ class PurchaseAdvice:
         return ProductChoice(*row) if row else None
 
     def price_source(self, product: str, route: Route, quantity: int, day: date) -> PriceSource:
-        """The unit price ``route`` gives for ``quantity`` on ``day``, and where it comes from;
-        a :class:`ValidationError` when the route cannot give one."""
+        """The unit price ``route`` gives for ``quantity`` at the prices in force on ``day``
+        (the order date), and where it comes from; a :class:`ValidationError` when the route
+        cannot give one."""
         with self.db.reading() as s:
             lookups = queries.Lookups(s)
-            info = lookups.product(product)
+            info = lookups.on(day).product(product)
             if route.is_off_framework:
                 return PriceSource(
                     info.list_price,
                     "List price (off-framework)",
                     f"the list price, {format_gbp(info.list_price)}",
+                    info.list_price,
                 )
             lot = lookups.lot(route)
             offers = lookups.offers_on(lot, info, day)
@@ -177,11 +180,13 @@ class PurchaseAdvice:
                 best.unit_price,
                 f"From the price breaks of {route} at {best.min_quantity:,}+",
                 f"the price breaks' {format_gbp(best.unit_price)}",
+                info.list_price,
             )
         return PriceSource(
             offer.ceiling,
             f"The ceiling price of {route}",
             f"the ceiling price of {route}, {format_gbp(offer.ceiling)}",
+            info.list_price,
         )
 
     def members(self, collaboration: str, day: date) -> list[MemberChoice]:
