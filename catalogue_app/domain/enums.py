@@ -30,3 +30,7 @@ class PurchaseStatus(StrEnum):
 class BuyerKind(StrEnum):
     FORCE = "force"
     COLLABORATION = "collaboration"
+
+
+# The kinds of published notice (OCDS processes) the Notices view and `notices list` filter by.
+NOTICE_KINDS = ("planning", "tender", "award", "contract", "framework", "call-off")
