@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from catalogue_app.cli.core import (
     Subcommands,
@@ -17,7 +17,9 @@ from catalogue_app.cli.core import (
 )
 from catalogue_app.cli.render import as_json
 from catalogue_app.domain.errors import CatalogueError
-from catalogue_app.services.context import AppContext
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
 
 
 class TrailBroken(CatalogueError):

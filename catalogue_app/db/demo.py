@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, delete, exists, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
+from catalogue_app.db.revisions import fill_first_revisions
 from catalogue_app.domain.money import round_money, split_largest_remainder
 from catalogue_app.domain.periods import FinancialYear
 from catalogue_app.domain.pricing import FrameworkTerm, PriceBreak, unit_price_for_quantity
@@ -40,6 +41,8 @@ FIRST_YEAR = 2010  # FY 2010/11: the year Norfolk and Suffolk agreed to collabor
 LAST_YEAR = 2025  # FY 2025/26: the last complete financial year in the history
 ANNUAL_PRICE_DRIFT = Decimal("0.025")  # prices in earlier years were lower by this a year
 BATCH = 5000
+# The origin the demo history's first revisions name.
+DEMO_ORIGIN = "demonstration"
 
 T = TypeVar("T")
 
@@ -89,21 +92,20 @@ def has_demo_history(session: Session) -> bool:
 
 
 def remove_demo_history(session: Session) -> int:
-    """Delete every demo purchase with its shares and audit events; return how many.
+    """Delete every demo purchase with its shares and revisions; return how many.
 
-    A real delete, not a void: the rows were never real call-offs.
+    A real delete, not a void: the rows were never real call-offs. Audit events
+    stay: the audit log is a chain, and deleting any of its events would break it.
     """
     ids = session.scalars(select(m.Purchase.id).where(is_demo_purchase())).all()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        audit, shares, purchases = (
-            m.AuditEvent.__table__,
+        revisions, shares, purchases = (
+            m.PurchaseRevision.__table__,
             m.PurchaseShare.__table__,
             m.Purchase.__table__,
         )
-        session.execute(
-            delete(audit).where(audit.c.entity_type == "purchase", audit.c.entity_id.in_(chunk))
-        )
+        session.execute(delete(revisions).where(revisions.c.purchase_id.in_(chunk)))
         session.execute(delete(shares).where(shares.c.purchase_id.in_(chunk)))
         session.execute(delete(purchases).where(purchases.c.id.in_(chunk)))
     return len(ids)
@@ -155,6 +157,7 @@ def generate_demo_history(
         if len(purchase_rows) >= BATCH:
             written += _flush(session, purchase_rows, share_rows)
     written += _flush(session, purchase_rows, share_rows)
+    fill_first_revisions(session, DEMO_ORIGIN)
     return written
 
 

@@ -8,9 +8,11 @@ answer, which tests can fix.
 from __future__ import annotations
 
 import getpass
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+
+from sqlalchemy import text
 
 from catalogue_app.services.database import Database
 
@@ -27,11 +29,36 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
 class AppContext:
-    db: Database
-    actor: str = field(default_factory=system_actor)
-    clock: Callable[[], datetime] = _utc_now
+    """The database, who is acting and the clock, for one command or one window.
+
+    ``actor`` defaults to who the database says is acting: the login
+    (``session_user``) on a shared server, asked once when first needed, and the
+    operating-system user on an embedded file.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        actor: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self._actor = actor
+        self._lock = threading.Lock()
+
+    @property
+    def actor(self) -> str:
+        with self._lock:
+            if self._actor is None:
+                self._actor = database_actor(self.db)
+            return self._actor
+
+    @actor.setter
+    def actor(self, value: str) -> None:
+        with self._lock:
+            self._actor = value
 
     def now(self) -> datetime:
         """The current moment, timezone-aware UTC."""
@@ -40,3 +67,11 @@ class AppContext:
     def today(self) -> date:
         """Today's date where the officer is (local calendar day)."""
         return self.clock().astimezone().date()
+
+
+def database_actor(db: Database) -> str:
+    """Who the database says is acting: the server login, or the operating-system user."""
+    if db.backend != "postgresql":
+        return system_actor()
+    with db.reading() as session:
+        return str(session.execute(text("SELECT session_user")).scalar_one())

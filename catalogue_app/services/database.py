@@ -143,6 +143,11 @@ class Database:
             return DatabaseError(
                 f"{self.description} is damaged ({orig}); restore it from a backup"
             )
+        if getattr(orig, "sqlstate", None) == "42501":  # insufficient privilege
+            return DatabaseError(
+                "the server refused this change: your login may not make it; "
+                "ask the database administrator if it should"
+            )
         reason = str(orig).strip().splitlines()[0] if orig else type(exc).__name__
         return DatabaseError(
             f"the database {self.description} could not complete the request: {reason}"

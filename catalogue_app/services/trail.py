@@ -128,7 +128,7 @@ class AuditTrail:
                     last, (m.AuditEvent.chain == last.c.chain) & (m.AuditEvent.seq == last.c.seq)
                 )
             ).all()
-        return {str(c): (int(q), str(h)) for c, q, h in rows}
+        return {str(c): (int(q or 0), str(h)) for c, q, h in rows}
 
     def fingerprint(self) -> str:
         return heads_fingerprint(self.heads())

@@ -8,7 +8,8 @@
 - :mod:`.reading`: lines, pages, totals and exports.
 """
 
-from catalogue_app.services.ledger.commands import AuditWriter, PurchaseService
+from catalogue_app.services.audit import AuditWriter
+from catalogue_app.services.ledger.commands import PurchaseService
 from catalogue_app.services.ledger.model import (
     STATUS_ALL,
     AuditEntry,

@@ -12,11 +12,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,6 @@ from catalogue_app.db.constraints import is_duplicate_reference
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.numbers import shown
-from catalogue_app.domain.purchases import parse_order_date
 from catalogue_app.interchange.purchases import (
     EXPORT_COLUMNS,
     REQUIRED_COLUMNS,
@@ -49,25 +49,37 @@ from catalogue_app.services.ledger.model import (
     StoredPurchase,
 )
 from catalogue_app.services.ledger.queries import Lookups
+from catalogue_app.services.ledger.revisions import append_revision, first_revisions
 from catalogue_app.services.ledger.rules import ValidPurchase, differences, validate
 
 P = m.Purchase
 
 
 def next_revision(
-    session: Session, purchase_id: str, expected: int, reference: str, **values: Any
+    session: Session,
+    audit: AuditWriter,
+    action: str,
+    purchase_id: str,
+    expected: int,
+    reference: str,
+    *,
+    shares: Mapping[int, Decimal] | None = None,
+    **values: Any,
 ) -> int:
-    """Write ``values`` as the revision after ``expected``, or :class:`StaleRevisionError`
-    when the stored revision is no longer ``expected`` (someone else changed it first)."""
-    done = session.execute(
-        update(P)
-        .where(P.id == purchase_id, P.revision == expected)
-        .values(**values, revision=expected + 1)
-        .execution_options(synchronize_session=False)
+    """Write ``values`` as the revision after ``expected`` (the database applies it), or
+    :class:`StaleRevisionError` when the stored revision is no longer ``expected``
+    (someone else changed it first)."""
+    return append_revision(
+        session,
+        purchase_id,
+        expected,
+        reference,
+        action=action,
+        actor=audit.actor,
+        now=audit.now,
+        shares=shares,
+        **values,
     )
-    if done.rowcount != 1:
-        raise StaleRevisionError(reference)
-    return expected + 1
 
 
 @contextmanager
@@ -82,7 +94,7 @@ def _one_active_reference(buyer: str, reference: str) -> Iterator[None]:
         raise
 
 
-def _purchase_values(v: ValidPurchase) -> dict[str, Any]:
+def purchase_values(v: ValidPurchase) -> dict[str, Any]:
     force = v.buyer.kind is BuyerKind.FORCE
     return {
         "order_reference": v.order_reference,
@@ -98,7 +110,7 @@ def _purchase_values(v: ValidPurchase) -> dict[str, Any]:
     }
 
 
-def _share_rows(valid: Sequence[ValidPurchase]) -> list[dict[str, Any]]:
+def share_rows(valid: Sequence[ValidPurchase]) -> list[dict[str, Any]]:
     return [
         {"purchase_id": v.id, "force_id": force_ids[code], "amount": amount}
         for v in valid
@@ -108,25 +120,29 @@ def _share_rows(valid: Sequence[ValidPurchase]) -> list[dict[str, Any]]:
     ]
 
 
-def _insert(s: Session, valid: Sequence[ValidPurchase], audit: AuditWriter, action: str) -> None:
-    s.execute(
-        insert(P.__table__),
-        [
-            {
-                **_purchase_values(v),
-                "id": v.id,
-                "recorded_by": audit.actor,
-                "recorded_at": audit.now,
-                "status": PurchaseStatus.ACTIVE.value,
-                "void_reason": None,
-                "revision": 1,
-            }
-            for v in valid
-        ],
-    )
-    shares = _share_rows(valid)
+def insert_purchases(
+    s: Session, valid: Sequence[ValidPurchase], audit: AuditWriter, action: str
+) -> None:
+    rows = [
+        {
+            **purchase_values(v),
+            "id": v.id,
+            "recorded_by": audit.actor,
+            "recorded_at": audit.now,
+            "status": PurchaseStatus.ACTIVE.value,
+            "void_reason": None,
+            "revision": 1,
+        }
+        for v in valid
+    ]
+    s.execute(insert(P.__table__), rows)
+    shares = share_rows(valid)
     if shares:
         s.execute(insert(m.PurchaseShare.__table__), shares)
+    by_purchase: dict[str, dict[int, Decimal]] = {}
+    for row in shares:
+        by_purchase.setdefault(row["purchase_id"], {})[row["force_id"]] = row["amount"]
+    first_revisions(s, rows, by_purchase, action=action)
     audit.write(action, [(v.id, None, v.snapshot()) for v in valid])
 
 
@@ -160,7 +176,7 @@ class PurchaseService:
             if s.get(P, v.id) is not None:
                 raise ValidationError(f"a purchase with id {v.id} exists already", field="id")
             with _one_active_reference(v.buyer.code, v.order_reference):
-                _insert(s, [v], self._audit(s, actor), "create")
+                insert_purchases(s, [v], self._audit(s, actor), "create")
         return v.recorded()
 
     def preview(self, draft: PurchaseDraft, *, today: date | None = None) -> RecordedPurchase:
@@ -211,15 +227,19 @@ class PurchaseService:
             v = validate(Lookups(s), replace(draft, id=purchase_id), today or self.context.today())
             if queries.active_reference_used(s, v.buyer, v.order_reference, purchase_id):
                 raise DuplicateReferenceError(v.order_reference, v.buyer.code)
+            audit = self._audit(s, actor)
             with _one_active_reference(v.buyer.code, v.order_reference):
                 revision = next_revision(
-                    s, purchase_id, expected_revision, before.order_reference, **_purchase_values(v)
+                    s,
+                    audit,
+                    "edit",
+                    purchase_id,
+                    expected_revision,
+                    before.order_reference,
+                    shares={r["force_id"]: r["amount"] for r in share_rows([v])},
+                    **purchase_values(v),
                 )
-            s.execute(delete(m.PurchaseShare).where(m.PurchaseShare.purchase_id == purchase_id))
-            shares = _share_rows([v])
-            if shares:
-                s.execute(insert(m.PurchaseShare.__table__), shares)
-            self._audit(s, actor).write(
+            audit.write(
                 "edit",
                 [
                     (
@@ -249,15 +269,18 @@ class PurchaseService:
                 raise ValidationError(
                     f"purchase {before.order_reference} is already void", field="status"
                 )
+            audit = self._audit(s, actor)
             revision = next_revision(
                 s,
+                audit,
+                "void",
                 purchase_id,
                 before.revision,
                 before.order_reference,
                 status=PurchaseStatus.VOID.value,
                 void_reason=reason,
             )
-            self._audit(s, actor).write(
+            audit.write(
                 "void",
                 [
                     (
@@ -293,16 +316,19 @@ class PurchaseService:
                     f"purchase {before.order_reference} is not void; there is nothing to restore",
                     field="status",
                 )
+            audit = self._audit(s, actor)
             with _one_active_reference(before.buyer, before.order_reference):
                 revision = next_revision(
                     s,
+                    audit,
+                    "restore",
                     purchase_id,
                     before.revision,
                     before.order_reference,
                     status=PurchaseStatus.ACTIVE.value,
                     void_reason=None,
                 )
-            self._audit(s, actor).write(
+            audit.write(
                 "restore",
                 [
                     (
@@ -371,7 +397,7 @@ class PurchaseService:
                 row_errors = row_problems(row)
                 draft = _draft(row.values)
                 try:
-                    checked = validate(_dated(lookups, draft, today), draft, today)
+                    checked = validate(lookups, draft, today)
                 except ValidationError as exc:
                     row_errors.append(RowError(row.row, exc.field or "?", str(exc)))
                 else:
@@ -384,21 +410,12 @@ class PurchaseService:
                 raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
             if fresh:
                 try:
-                    _insert(s, fresh, self._audit(s, actor), "import")
+                    insert_purchases(s, fresh, self._audit(s, actor), "import")
                 except IntegrityError as exc:
                     if is_duplicate_reference(exc):
                         raise ImportRaced(source) from None
                     raise
         return ImportReport(source, len(located), len(fresh), already)
-
-
-def _dated(lookups: Lookups, draft: PurchaseDraft, today: date) -> Lookups:
-    """The lookups with each product's list price as on the draft's order date, the
-    baseline of an imported row; as they are when the date is bad (validation names it)."""
-    try:
-        return lookups.on(parse_order_date(draft.order_date, today))
-    except ValidationError:
-        return lookups
 
 
 def _draft(values: Mapping[str, Any]) -> PurchaseDraft:

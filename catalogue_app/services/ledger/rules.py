@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from uuid6 import uuid7
+
 from catalogue_app.domain.enums import BuyerKind, PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import format_gbp
@@ -72,10 +74,14 @@ def _no_control_characters(text: str, what: str, field: str, allowed: str = "") 
 
 
 def purchase_id(text: str | None) -> str:
-    """The id given (as a canonical UUID), or a new one."""
+    """The id given (as a canonical UUID), or a new time-ordered one (UUIDv7).
+
+    Time-ordered ids need no coordination between devices and keep new rows together
+    at the end of the primary-key index.
+    """
     given = (text or "").strip()
     if not given:
-        return str(uuid.uuid4())
+        return str(uuid7())
     try:
         return str(uuid.UUID(given))
     except ValueError:
@@ -184,8 +190,9 @@ def validate(lookups: Lookups, d: PurchaseDraft, today: date) -> ValidPurchase:
     baseline = parse_optional_unit_price(d.baseline_unit_price, "baseline_unit_price")
     route = Route.of(d.framework, d.lot)
     lot = None
+    list_price = lookups.list_price_on(product, day)  # the version in force on the order date
     if route.is_off_framework:
-        proposed = product.list_price
+        proposed = list_price
     else:
         lot = lookups.lot(route)
         lot_open_on(route, lot, day)
@@ -202,7 +209,7 @@ def validate(lookups: Lookups, d: PurchaseDraft, today: date) -> ValidPurchase:
         lot,
         quantity,
         unit,
-        product.list_price if baseline is None else baseline,
+        list_price if baseline is None else baseline,
         overridden,
         day,
         reference,
