@@ -91,6 +91,8 @@ def _window(database: str):  # type: ignore[no-untyped-def]
     configure_application(app)
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
     window = MainWindow(open_database(database), settings)
+    # the probes measure the products table: open on it, as a user who left it there would
+    window.show_view(window.views.index(window.products))
     return app, window
 
 
@@ -231,7 +233,10 @@ def responsive(database: str) -> None:
     settle()
     view = window.products
     product = window.model.cached_row(0)
-    measure("open the Purchases view", lambda: window.show_view(len(window.views) - 1))
+    measure(
+        "open the Purchases view",
+        lambda: window.show_view(window.views.index(window.purchases)),
+    )
     table = window.purchases.table
 
     def select_rows() -> None:
@@ -244,7 +249,7 @@ def responsive(database: str) -> None:
         "scroll the ledger to the end",
         lambda: table.scrollTo(window.purchases.model.index(window.purchases.model.total - 1, 0)),
     )
-    window.show_view(0)
+    window.show_view(window.views.index(view))
 
     def searches() -> None:
         for text in SEARCHES.values():

@@ -31,6 +31,7 @@ from catalogue_app.services.ledger import (
 )
 from catalogue_app.services.ledger.details import PurchaseDetails, PurchaseReader
 from catalogue_app.ui.context import Buyers, UiContext
+from catalogue_app.ui.operations.bundles import read_conflicted_purchases
 from catalogue_app.ui.ops import ChangeHub, QueryOp
 from catalogue_app.ui.products_model import PAGE_SIZE, Column, PagedRows, PageLoader, display
 from catalogue_app.ui.settings import Settings
@@ -49,6 +50,10 @@ COLUMNS = [
     Column("saving", "Saving", width=95),
     Column("status", "Status", width=65),
 ]
+CONFLICT_MARK = "⚠ "
+CONFLICT_TIP = (
+    "In conflict: changed in two places. Choose which version to keep in Conflicts (Ctrl+7)."
+)
 
 
 class PurchaseTableModel(QAbstractTableModel):
@@ -71,6 +76,17 @@ class PurchaseTableModel(QAbstractTableModel):
         if hub is not None:
             self._loader = PageLoader(self, self._rows, self._fetch_for(self.filter), hub)
         self.spend = self.savings = Decimal("0.00")
+        self.conflicted: frozenset[str] = frozenset()  # purchases with an open conflict
+
+    def set_conflicted(self, ids: frozenset[str]) -> bool:
+        """Flag the purchases with an open conflict (their order reference is marked);
+        whether that changed anything."""
+        if ids == self.conflicted:
+            return False
+        self.conflicted = ids
+        if self.total:
+            self.dataChanged.emit(self.index(0, 1), self.index(self.total - 1, 1))
+        return True
 
     @property
     def total(self) -> int:
@@ -134,6 +150,10 @@ class PurchaseTableModel(QAbstractTableModel):
             if isinstance(value, Decimal | int) and key != "order_reference":
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
+        if key == "order_reference" and line.id in self.conflicted:
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{value}. {CONFLICT_TIP}"
+            return CONFLICT_MARK + str(value)
         return f"{value:,}" if key == "quantity" else display(value, key)
 
     def headerData(
@@ -181,6 +201,10 @@ class PurchasesView(CatalogueView):
         self.framework.setPlaceholderText("Framework ref or off-framework")
         self.framework.setAccessibleName("Framework filter")
         self.framework.setMinimumWidth(80)
+        self.category = QLineEdit()
+        self.category.setPlaceholderText("Category (CPV code)")
+        self.category.setAccessibleName("Category filter")
+        self.category.setMinimumWidth(80)
         self.use_period = QCheckBox("From")
         self.start = QDateEdit(QDate(date.today().year - 1, 4, 1))
         self.end = QDateEdit(QDate.currentDate())
@@ -198,6 +222,7 @@ class PurchasesView(CatalogueView):
         bar.addWidget(self.product, 1)
         bar.addWidget(self.supplier, 2)
         bar.addWidget(self.framework, 1)
+        bar.addWidget(self.category, 1)
         period = QHBoxLayout()
         period.addWidget(self.use_period)
         period.addWidget(self.start)
@@ -241,6 +266,7 @@ class PurchasesView(CatalogueView):
             self.end.dateChanged,
             self.product.editingFinished,
             self.framework.editingFinished,
+            self.category.editingFinished,
             self.supplier.currentIndexChanged,
         ):
             signal.connect(lambda *_: self.apply_filter())
@@ -280,11 +306,44 @@ class PurchasesView(CatalogueView):
             product=self.product.text().strip().upper() or None,
             supplier=self.supplier.currentData(),
             framework=self.framework.text().strip() or None,
+            category=self.category.text().strip() or None,
         )
+
+    def show_filter(self, f: LedgerFilter) -> None:
+        """Set every filter to ``f`` and read the ledger once (Home's charts lead here)."""
+        controls = (
+            self.buyer,
+            self.product,
+            self.supplier,
+            self.framework,
+            self.category,
+            self.use_period,
+            self.start,
+            self.end,
+            self.status,
+        )
+        for control in controls:
+            control.blockSignals(True)
+        self.buyer.setCurrentIndex(max(0, self.buyer.findData(f.buyer)))
+        self.product.setText(f.product or "")
+        self.supplier.setCurrentIndex(max(0, self.supplier.findData(f.supplier)))
+        self.framework.setText(f.framework or "")
+        self.category.setText(f.category or "")
+        self.use_period.setChecked(f.start is not None and f.end is not None)
+        if f.start is not None and f.end is not None:
+            self.start.setDate(QDate(f.start.year, f.start.month, f.start.day))
+            self.end.setDate(QDate(f.end.year, f.end.month, f.end.day))
+        self.status.setCurrentIndex(max(0, self.status.findData(str(f.status))))
+        for control in controls:
+            control.blockSignals(False)
+        self.apply_filter()
 
     def apply_filter(self) -> None:
         """Totals and the first page in a query op; a newer filter drops this one's answer."""
         f = self.current_filter()
+        read_conflicted_purchases(self, self.ctx).success(self._conflicts_read).failure(
+            self._report_error
+        ).run_in_background()
         QueryOp(
             self, lambda: self.model.first_page(f), kind="ledger", doing="reading the ledger"
         ).success(self._filtered).failure(self._report_error).run_in_background()
@@ -355,11 +414,25 @@ class PurchasesView(CatalogueView):
             lambda exc: self.history.setPlainText(str(exc))
         ).run_in_background()
 
+    def _conflicts_read(self, ids: set[str]) -> None:
+        if self.model.set_conflicted(frozenset(ids)) and self._table.currentIndex().isValid():
+            self._current_changed(self._table.currentIndex(), None)  # its sentence follows
+
     def _show_details(self, details: PurchaseDetails) -> None:
-        self.history.setHtml(details_html(details))
+        html = details_html(details)
+        if details.id in self.model.conflicted:
+            html = CONFLICT_SENTENCE + html
+        self.history.setHtml(html)
 
     def focus_details(self) -> None:
         self._request(self.edit_requested)
+
+
+CONFLICT_SENTENCE = (
+    "<p style='color:#a11d1d'><b>In conflict:</b> this purchase was changed in two places and "
+    "a merge brought the other version. It shows this side's version until you choose which "
+    "to keep in Conflicts (Ctrl+7).</p>"
+)
 
 
 def _day(day: date) -> str:

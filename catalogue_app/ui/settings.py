@@ -17,7 +17,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 T = TypeVar("T")
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 VERSION_KEY = "settings/version"
 
 
@@ -60,10 +60,22 @@ SAVED_SEARCHES = Setting("searches/saved", str, "{}")  # JSON: name -> query fie
 
 GETTING_STARTED_SHOWN = Setting("help/getting_started_shown", bool, False)
 
+# Home: the buyer and period last chosen, and the champion product on its tile map
+HOME_BUYER = Setting("home/buyer", str, "")  # a force or collaboration code; "" for the default
+HOME_PERIOD = Setting("home/period", str, "")  # a preset's label, or "" for the latest year
+HOME_CHAMPION = Setting("home/champion", str, "")  # a product code; "" for the most bought
+
 # the folders file dialogs remember, one per kind of file
 FOLDER_KINDS = ("imports", "exports", "briefings", "comparisons")
 
-VIEW_NAMES = ("productsView", "frameworksView", "suppliersView", "buyersView", "purchasesView")
+VIEW_NAMES = (
+    "homeView",
+    "productsView",
+    "frameworksView",
+    "suppliersView",
+    "buyersView",
+    "purchasesView",
+)
 
 
 def view_splitter(view: str) -> Setting[QByteArray]:
@@ -79,6 +91,11 @@ def view_header(view: str) -> Setting[QByteArray]:
 def view_columns_sized(view: str) -> Setting[bool]:
     """Whether the officer has set a view's column widths (else they follow the content)."""
     return Setting(f"views/{view}/columns_sized", bool, False)
+
+
+def record_form_size(kind: str) -> Setting[QByteArray]:
+    """The size the officer last gave the catalogue form for ``kind`` (product, lot, …)."""
+    return _state(f"dialogs/record_form/{kind}")
 
 
 def last_folder(kind: str) -> Setting[str]:
@@ -109,7 +126,17 @@ def _upgrade_to_2(settings: QSettings) -> None:
     _move(settings, "savedSearches/v1", SAVED_SEARCHES.key)
 
 
-UPGRADES: dict[int, Callable[[QSettings], None]] = {2: _upgrade_to_2}
+def _upgrade_to_3(settings: QSettings) -> None:
+    """Version 3 put Home first in the sidebar: the view last shown moves down by one."""
+    try:
+        index = int(settings.value(WINDOW_VIEW.key))
+    except (TypeError, ValueError):
+        return  # never stored, or unreadable: the window opens on Home
+    if index >= 0:
+        settings.setValue(WINDOW_VIEW.key, index + 1)
+
+
+UPGRADES: dict[int, Callable[[QSettings], None]] = {2: _upgrade_to_2, 3: _upgrade_to_3}
 
 
 def stored_version(settings: QSettings) -> int:

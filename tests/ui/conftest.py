@@ -55,11 +55,15 @@ def settle(qtbot, window):
     qtbot.waitUntil(lambda: window.ctx.buyers.buyers is not None, timeout=10000)
 
 
-def open_window(qtbot, db, settings):
+def open_window(qtbot, db, settings, view="products"):
+    """The window as a user finds it (on Home at the first start, else on the view it was
+    closed on), then on ``view`` chosen from the View menu (None: as found)."""
     win = MainWindow(db, settings)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    if view is not None:
+        win.view_actions[win.views.index(getattr(win, view))].trigger()
     settle(qtbot, win)
     return win
 

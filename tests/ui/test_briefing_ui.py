@@ -68,7 +68,7 @@ def test_the_dialog_shows_the_period_and_follows_new_purchases(window, qtbot):
 
 
 def test_the_briefing_starts_with_the_buyer_selected_in_forces_and_collaborations(window, qtbot):
-    window.view_actions[3].trigger()
+    window.view_actions[window.views.index(window.buyers)].trigger()
     buyers = window.buyers
     qtbot.waitUntil(lambda: buyers.model.row_of("ecis") >= 0, timeout=5000)
     buyers.table.selectRow(buyers.model.row_of("ecis"))
@@ -83,7 +83,7 @@ def test_the_briefing_starts_with_the_buyer_selected_in_forces_and_collaboration
 
 
 def test_the_briefing_starts_with_the_purchases_views_buyer(window, qtbot):
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     purchases = window.purchases
     qtbot.waitUntil(lambda: purchases.buyer.findData("norfolk") >= 0, timeout=5000)
     purchases.buyer.setCurrentIndex(purchases.buyer.findData("norfolk"))

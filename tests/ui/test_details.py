@@ -24,7 +24,7 @@ def assert_plain(text):
 
 
 def open_view(qtbot, window, number):
-    window.view_actions[number - 1].trigger()
+    window.view_actions[number].trigger()  # Ctrl+number
     view = window.current_view()
     qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() > 0, timeout=5000)
     return view

@@ -32,7 +32,7 @@ def test_export_starts_in_documents_with_a_named_file_then_remembers(
     window, qtbot, monkeypatch, tmp_path, settings
 ):
     dialogs = Dialogs(monkeypatch)
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     purchases = window.purchases
     qtbot.waitUntil(lambda: purchases.buyer.findData("norfolk") >= 0, timeout=5000)
     purchases.buyer.setCurrentIndex(purchases.buyer.findData("norfolk"))

@@ -15,6 +15,7 @@ from catalogue_app.services.database import open_database
 from catalogue_app.ui.first_run import FirstRunDialog
 from catalogue_app.ui.ops import wait_for_ops
 from catalogue_app.ui.purchase_dialog import PurchaseDialog
+from catalogue_app.ui.record_form import RecordForm
 
 DEMO_MARK = "— includes demonstration data"
 
@@ -59,7 +60,7 @@ def test_choosing_demonstration_data_fills_the_ledger_and_marks_the_title(qtbot,
     assert report.demo_purchases > 1000
     qtbot.waitUntil(lambda: DEMO_MARK in window.windowTitle(), timeout=10_000)
     assert window.remove_demo_action.isVisible() and window.remove_demo_action.isEnabled()
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     qtbot.waitUntil(lambda: window.purchases.model.rowCount() > 0, timeout=10_000)
     drain(qtbot)
 
@@ -101,7 +102,7 @@ def test_removing_demonstration_data_clears_the_mark_and_the_ledger(qtbot, windo
     qtbot.waitUntil(lambda: DEMO_MARK not in window.windowTitle(), timeout=30_000)
     assert not window.remove_demo_action.isVisible()
     assert not window.ctx.db.has_demo_data()
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     drain(qtbot)
     qtbot.waitUntil(lambda: window.purchases.model.rowCount() == 0, timeout=10_000)
 
@@ -137,6 +138,7 @@ def test_a_read_only_database_is_marked_and_its_changes_are_disabled(
     assert read_only_db.read_only
     opened: list[object] = []
     monkeypatch.setattr(PurchaseDialog, "exec", lambda self: opened.append(self) or 0)
+    monkeypatch.setattr(RecordForm, "exec", lambda self: opened.append(self) or 0)
     window = open_window(qtbot, read_only_db, settings)
 
     assert window.windowTitle().endswith("— read-only")
@@ -153,8 +155,15 @@ def test_a_read_only_database_is_marked_and_its_changes_are_disabled(
         assert read_only_db.read_only_reason in action.toolTip()
     assert window.export_action.isEnabled() and window.briefing_action.isEnabled()
 
+    for action in window.catalogue_editing.all_actions():
+        assert not action.isEnabled(), action.text()
+        assert read_only_db.read_only_reason in action.toolTip()
+
     window.record_action.trigger()
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    window.show_view(window.views.index(window.products))
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
     assert opened == []
 
 

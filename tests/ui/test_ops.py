@@ -173,7 +173,7 @@ def test_settings_written_by_the_first_version_are_upgraded(tmp_path):
     assert store.value(VERSION_KEY) in (SETTINGS_VERSION, str(SETTINGS_VERSION))
     settings = Settings(store)
     assert settings.upgraded_from == SETTINGS_VERSION  # already done: nothing moves twice
-    assert settings.get(WINDOW_VIEW) == 3
+    assert settings.get(WINDOW_VIEW) == 4  # Buyers, now that Home comes first
     assert bytes(settings.get(view_header("productsView"))) == b"\x00\x01header"
     assert "Radios" in settings.get(SAVED_SEARCHES)
     leftovers = {"mainWindow/view", "productsView/header", "savedSearches/v1"}
@@ -184,13 +184,39 @@ def test_the_window_opens_with_upgraded_settings(qtbot, db, tmp_path):
     store = old_layout(tmp_path / "old.ini")
     window = MainWindow(db, store)
     qtbot.addWidget(window)
-    assert window.stack.currentIndex() == 3
+    assert window.current_view() is window.buyers
     assert window.saved_list.item(0).text() == "Radios"
     window.recall_search("Radios")
     qtbot.waitUntil(lambda: window.model.query.status == "champion", timeout=5000)
     assert window.model.query == ProductQuery("radio", status="champion").with_changes(
         sort=window.model.query.sort, descending=window.model.query.descending
     )
+    drain(qtbot)
+
+
+def test_the_view_shown_before_home_came_first_is_shown_again(qtbot, db, tmp_path):
+    store = QSettings(str(tmp_path / "v2.ini"), QSettings.Format.IniFormat)
+    store.setValue(VERSION_KEY, 2)
+    store.setValue(WINDOW_VIEW.key, 4)  # Purchases, when Products was first
+    store.sync()
+    window = MainWindow(db, store)
+    qtbot.addWidget(window)
+    assert window.current_view() is window.purchases
+    assert Settings(store).upgraded_from == SETTINGS_VERSION
+    assert store.value(WINDOW_VIEW.key) in (5, "5")  # moved once, not again
+    drain(qtbot)
+
+
+def test_a_version_2_store_without_a_view_opens_on_home(qtbot, db, tmp_path):
+    store = QSettings(str(tmp_path / "v2.ini"), QSettings.Format.IniFormat)
+    store.setValue(VERSION_KEY, 2)
+    store.setValue(WINDOW_VIEW.key, "not a number")
+    store.sync()
+    assert upgrade(store) == 2
+    assert store.value(WINDOW_VIEW.key) == "not a number"
+    window = MainWindow(db, store)
+    qtbot.addWidget(window)
+    assert window.current_view() is window.home
     drain(qtbot)
 
 

@@ -137,7 +137,7 @@ def test_record_undo_redo_through_the_window(qtbot, window, db, monkeypatch):
     drain(qtbot)
     purchase_id = window.undo_stack.command(0).purchase_id
     assert service.get(purchase_id).status == "active"
-    window.show_view(4)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     qtbot.waitUntil(lambda: window.purchases.model.total > 0, timeout=5000)
     window.undo_action.trigger()
     drain(qtbot)
@@ -152,7 +152,7 @@ def test_void_asks_for_a_reason_and_can_be_undone(qtbot, window, db, monkeypatch
     service = PurchaseService(db)
     monkeypatch.setattr(window, "_dialog", lambda **kw: prepared_dialog(qtbot, window, day=TODAY))
     purchase_id = result_of(qtbot, window.record_purchase()).id
-    window.show_view(4)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     qtbot.waitUntil(lambda: window.purchases.selected_id() == purchase_id, timeout=5000)
     asked = []
     monkeypatch.setattr(
@@ -171,7 +171,7 @@ def test_void_asks_for_a_reason_and_can_be_undone(qtbot, window, db, monkeypatch
 
 
 def test_purchases_view_totals_match_the_ledger(qtbot, window, db):
-    window.show_view(4)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     view = window.purchases
     qtbot.waitUntil(lambda: view.buyer.findData("norfolk") > 0, timeout=5000)
     view.buyer.setCurrentIndex(view.buyer.findData("norfolk"))
@@ -214,7 +214,7 @@ def test_the_details_pane_shows_every_field_the_shares_and_plain_history(
         today=TODAY,
     )
     service.void(recorded.id, "entered twice", "jsmith")
-    window.show_view(4)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     view = window.purchases
     view.status.setCurrentIndex(view.status.findData("void"))
     qtbot.waitUntil(lambda: view.selected_id() == recorded.id, timeout=5000)
@@ -251,7 +251,7 @@ def test_purchase_model_passes_the_model_tester(qtmodeltester, db):
 
 
 def test_export_from_the_window_writes_what_the_view_shows(qtbot, window, tmp_path):
-    window.show_view(4)
+    window.view_actions[window.views.index(window.purchases)].trigger()
     view = window.purchases
     qtbot.waitUntil(lambda: view.buyer.findData("suffolk") > 0, timeout=5000)
     view.buyer.setCurrentIndex(view.buyer.findData("suffolk"))

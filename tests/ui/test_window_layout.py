@@ -64,14 +64,14 @@ def test_at_800_by_600_the_products_table_keeps_its_columns(window, qtbot):
     assert shown_whole(table, column("list_price"))
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [2, 3, 4, 5])  # Ctrl+2 (Frameworks) to Ctrl+5 (Purchases)
 def test_every_list_fits_at_1280(window, qtbot, n):
     settle_layout(qtbot, window, 1280, 800)
     view = open_view(qtbot, window, n)
     assert view.table.horizontalScrollBar().maximum() == 0, view.title
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [2, 3, 4, 5])  # Ctrl+2 (Frameworks) to Ctrl+5 (Purchases)
 def test_money_is_never_cut_off(window, qtbot, n):
     settle_layout(qtbot, window, 1024, 700)
     view = open_view(qtbot, window, n)

@@ -85,7 +85,7 @@ def test_the_service_layer_is_entered_only_from_workers(qtbot, window, monkeypat
         drain(qtbot)
         purchase_id = window.undo_stack.command(0).purchase_id
         # the Purchases view: the new purchase at the top
-        window.view_actions[4].trigger()
+        window.view_actions[window.views.index(window.purchases)].trigger()
         qtbot.waitUntil(lambda: window.purchases.selected_id() == purchase_id, timeout=5000)
         # edit
         window.edit_action.trigger()
@@ -99,7 +99,7 @@ def test_the_service_layer_is_entered_only_from_workers(qtbot, window, monkeypat
         window.export_action.trigger()
         drain(qtbot)
         # compare
-        window.view_actions[0].trigger()
+        window.view_actions[window.views.index(window.products)].trigger()
         window.add_compare_action.trigger()
         window.search_box.setText("niche")
         qtbot.waitUntil(lambda: window.model.query.text == "niche", timeout=5000)
@@ -131,7 +131,7 @@ def test_recording_updates_every_open_view_without_refresh(qtbot, window, db, mo
     qtbot.waitUntil(lambda: "Median unit price" in detail.toPlainText(), timeout=5000)
     bought_before = purchases_in(detail.toPlainText())
     # Norfolk's spend, in the Forces & collaborations view
-    window.view_actions[3].trigger()
+    window.view_actions[window.views.index(window.buyers)].trigger()
     buyers = window.current_view()
     qtbot.waitUntil(lambda: buyers.model.loaded, timeout=5000)
     norfolk = next(
@@ -141,7 +141,7 @@ def test_recording_updates_every_open_view_without_refresh(qtbot, window, db, mo
     qtbot.waitUntil(lambda: "Own purchases" in buyers.detail.toPlainText(), timeout=5000)
     spend_before = buyers.detail.toPlainText()
     # the Purchases view and its totals
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     view = window.purchases
     qtbot.waitUntil(lambda: view.loaded, timeout=5000)
     total_before = view.model.total
@@ -192,7 +192,7 @@ def test_import_and_export_open_file_dialogs(qtbot, window, monkeypatch, tmp_pat
     qtbot.waitUntil(lambda: bool(finished), timeout=10000)
     assert "Imported 1 of 1 rows from orders.csv" in finished[0]
 
-    window.view_actions[4].trigger()
+    window.view_actions[window.views.index(window.purchases)].trigger()
     view = window.purchases
     qtbot.waitUntil(lambda: view.buyer.findData("suffolk") > 0, timeout=5000)
     view.buyer.setCurrentIndex(view.buyer.findData("suffolk"))

@@ -238,6 +238,7 @@ class LedgerFilter:
     product: str | None = None  # product code
     supplier: str | None = None  # supplier code
     framework: str | None = None  # framework reference, or "off-framework"
+    category: str | None = None  # CPV code of the products' category
 
     @property
     def off_framework(self) -> bool:
