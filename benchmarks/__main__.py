@@ -1,11 +1,13 @@
 """make bench: speed and memory at national scale, beside floors measured in the same run.
 
-    python -m benchmarks [--quick] [--runs N] [--rebuild] [--only NAME ...]
+    python -m benchmarks [--quick | --scale NAME] [--keys uuid4|uuid7] [--runs N] [--rebuild]
+                         [--only NAME ...]
 
 Every figure is the median of several runs after a warm-up. GUI figures are
 taken offscreen, a lower bound for a real display. Results are printed as a
-table (figure | floor | ratio | target) and written to
-benchmarks/results/latest.json.
+table (figure | floor | ratio | grows like | target) and written to
+benchmarks/results/latest.json. "Grows like" is the exponent k of time ∝ nᵏ
+between two sizes of the same measure (1 is linear).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from benchmarks import dataset, measures
@@ -34,17 +37,17 @@ def _probe_seconds(args: list[str], runs: int) -> float:
     samples = []
     for n in range(runs + 1):
         start = time.perf_counter()
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             [sys.executable, "-m", "benchmarks.gui_probe", *args],
             cwd=PROJECT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-        )
-        line = proc.stdout.readline() if proc.stdout else ""
-        elapsed = time.perf_counter() - start
-        proc.wait(timeout=120)
+        ) as proc:
+            line = proc.stdout.readline() if proc.stdout else ""
+            elapsed = time.perf_counter() - start
+            proc.wait(timeout=120)
         if line.strip() != "painted":
             raise RuntimeError(f"gui probe {args[0]} did not paint")
         if n:  # the first run warms the disk cache
@@ -185,6 +188,16 @@ def writers(path: Path, runs: int, scale: dataset.Scale) -> list[Line]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 products, 100,000 purchases")
+    parser.add_argument(
+        "--scale",
+        choices=sorted(dataset.SCALES),
+        help="quick, full (100,000 products; the default) or national (1,000,000 products)",
+    )
+    parser.add_argument(
+        "--keys",
+        choices=sorted(measures.KEY_KINDS),
+        help="the purchase keys the floors insert (default: the app's own kind)",
+    )
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database")
     parser.add_argument(
@@ -195,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "latest.json")
     args = parser.parse_args(argv)
-    scale = dataset.QUICK if args.quick else dataset.FULL
+    scale = dataset.QUICK if args.quick else dataset.SCALES.get(args.scale or "", dataset.FULL)
+    keys = args.keys or measures.app_key_kind()
     runs = args.runs or scale.runs
     wanted = (
         set(args.only)
@@ -226,10 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         ("gui", interactive),
         ("stall", responsiveness),
         ("spend", measures.spend),
-        ("record", measures.record_purchase),
+        ("record", partial(measures.record_purchase, keys=keys)),
         ("writers", writers),
         ("pdf", measures.pdf_pages),
-        ("import", measures.csv_import),
+        ("import", partial(measures.csv_import, keys=keys)),
     ]
     for name, step in steps:
         if name in wanted:
@@ -244,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": scale.__dict__,
+        "keys": keys,
         "runs": runs,
         "machine": {
             "python": platform.python_version(),

@@ -28,13 +28,28 @@ class Scale:
     frameworks: int
     purchases: int
     runs: int
-    import_rows: int
+    import_rows: tuple[int, int]  # an import file at two sizes, to see how its time grows
+    briefing_lines: tuple[int, int] = (2_000, 30_000)  # about 100 and 1,500 pages
     first_year: int = 2016
     last_year: int = 2025  # ten financial years
 
 
-FULL = Scale("full", 100_000, 1_000, 200, 1_000_000, runs=5, import_rows=100_000)
-QUICK = Scale("quick", 10_000, 100, 20, 100_000, runs=3, import_rows=20_000)
+FULL = Scale("full", 100_000, 1_000, 200, 1_000_000, runs=5, import_rows=(100_000, 1_000_000))
+QUICK = Scale(
+    "quick",
+    10_000,
+    100,
+    20,
+    100_000,
+    runs=3,
+    import_rows=(2_000, 20_000),
+    briefing_lines=(400, 4_000),
+)
+# search at national scale: a million products over the same million purchases
+NATIONAL = Scale(
+    "national", 1_000_000, 10_000, 2_000, 1_000_000, runs=5, import_rows=(100_000, 1_000_000)
+)
+SCALES = {scale.name: scale for scale in (QUICK, FULL, NATIONAL)}
 
 
 def _fingerprint(scale: Scale) -> str:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from catalogue_app import cli
+from catalogue_app import __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the parser loads every command's modules
+        sys.stdout.write(f"catalogue-app {__version__}\n")
+        return 0
+    from catalogue_app import cli
+
     try:
         args = cli.parse(argv)
     except cli.UsageError:

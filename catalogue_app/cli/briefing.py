@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from catalogue_app.cli.core import (
     Subcommands,
@@ -14,7 +14,9 @@ from catalogue_app.cli.core import (
     iso_date,
     write_output,
 )
-from catalogue_app.services.context import AppContext
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
 
 
 def add_commands(commands: Subcommands) -> None:

@@ -15,17 +15,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, TextIO, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeAlias
 
 from catalogue_app.cli.render import FORMATS
-from catalogue_app.db.engine import resolve_database_url
 from catalogue_app.interchange.atomic import atomic_path, check_target, database_files
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.ledger import protected_files
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
 
 PROG = "catalogue-app"
 
-Handler = Callable[[AppContext, argparse.Namespace, TextIO], None]
+Handler: TypeAlias = "Callable[[AppContext, argparse.Namespace, TextIO], None]"
 OfflineHandler = Callable[[argparse.Namespace, TextIO], None]
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -140,6 +140,8 @@ def protected_paths(ctx: AppContext) -> tuple[Path, ...]:
 
     A server database has no local file, so nothing is protected for it.
     """
+    from catalogue_app.services.ledger import protected_files
+
     return protected_files(ctx.db)
 
 
@@ -147,6 +149,8 @@ def location_paths(location: str | None) -> tuple[Path, ...]:
     """:func:`protected_paths` for a command that writes without opening the database
     that ``--database`` (or the environment, or the default) names.
     """
+    from catalogue_app.db.engine import resolve_database_url
+
     url = resolve_database_url(location)
     return _local_files(url.get_backend_name(), url.database)
 

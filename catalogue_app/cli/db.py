@@ -8,11 +8,13 @@ demonstration history and ``db seed --remove-demo`` deletes it again.
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from catalogue_app.cli.core import Subcommands, group, handles
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.database import Database
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
+    from catalogue_app.services.database import Database
 
 
 def add_commands(commands: Subcommands) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from catalogue_app.cli.core import (
     Subcommands,
@@ -19,16 +19,9 @@ from catalogue_app.cli.core import (
     location_paths,
 )
 from catalogue_app.cli.render import render
-from catalogue_app.interchange.purchases import TEMPLATE_GUIDE, write_template
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.ledger import (
-    LedgerExport,
-    LedgerLine,
-    LedgerService,
-    PurchaseDraft,
-    PurchaseService,
-)
-from catalogue_app.services.ledger.details import PurchaseReader
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
 
 LIST_TABLE_COLUMNS = [
     "order_date",
@@ -106,6 +99,8 @@ def _add_scope(parser: argparse.ArgumentParser) -> None:
 
 
 def add(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.ledger import PurchaseDraft, PurchaseService
+
     if args.off_framework and args.lot:
         raise UsageError("--lot goes with --framework, not with --off-framework")
     draft = PurchaseDraft(
@@ -126,6 +121,8 @@ def add(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def list_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.ledger import LedgerLine, LedgerService
+
     lines = LedgerService(ctx.db).lines(args.buyer, args.start, args.end, status=args.status)
     records = [
         {**ln.to_dict(), "total": f"{ln.total:.2f}", "saving": f"{ln.saving:.2f}"} for ln in lines
@@ -139,6 +136,8 @@ def list_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def export(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.ledger import LedgerExport
+
     check_output(ctx, args.out, args.force)
     ledger = LedgerExport(ctx.db)
     records = ledger.records(args.buyer, args.start, args.end, args.status)
@@ -154,6 +153,8 @@ def export(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def import_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.ledger import PurchaseService
+
     report = PurchaseService(ctx).import_file(args.file)
     out.write(
         f"Imported {report.imported:,} of {report.rows:,} rows from {report.source}"
@@ -162,17 +163,23 @@ def import_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def void(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.ledger import PurchaseService
+
     PurchaseService(ctx).void(args.id, args.reason)
     out.write(f"Voided {args.id}.\n")
 
 
 def history(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     """The audit trail in the words the window uses, oldest first."""
+    from catalogue_app.services.ledger.details import PurchaseReader
+
     for line in PurchaseReader(ctx.db).details(args.id).history:
         out.write(f"{line}\n")
 
 
 def template(args: argparse.Namespace, out: TextIO) -> None:
     """Needs no database, but never writes over the one ``--database`` names."""
+    from catalogue_app.interchange.purchases import TEMPLATE_GUIDE, write_template
+
     write_template(args.out, overwrite=args.force, protected=location_paths(args.database))
     out.write(f"Wrote {args.out}. {TEMPLATE_GUIDE}\n")

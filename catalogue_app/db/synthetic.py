@@ -116,7 +116,7 @@ def generate_synthetic_catalogue(
     )
 
     product_rows = []
-    product_meta: list[tuple[int, Decimal]] = []  # supplier id, list price
+    product_meta: list[tuple[int, Decimal, date]] = []  # supplier id, list price, accredited
     for i in range(products):
         category_id, group = rng.choice(categories)
         supplier_id = rng.choice(supplier_ids)
@@ -144,7 +144,7 @@ def generate_synthetic_catalogue(
                 "illustrative": True,
             }
         )
-        product_meta.append((supplier_id, price))
+        product_meta.append((supplier_id, price, start))
         if len(product_rows) >= BATCH:
             session.execute(insert(m.Product.__table__), product_rows)
             product_rows.clear()
@@ -155,6 +155,25 @@ def generate_synthetic_catalogue(
             select(m.Product.id).where(m.Product.code.like("SYN-%")).order_by(m.Product.code)
         )
     )
+
+    # list-price history: a third of the products were cheaper until a renewal
+    price_rows = []
+    for product_id, (_, price, start) in zip(product_ids, product_meta, strict=True):
+        if product_id % 3 == 0:
+            renewed = start + timedelta(days=rng.randrange(365, 2500))
+            earlier = round_money(price * Decimal(rng.randint(85, 97)) / 100)
+            price_rows.append((product_id, start, earlier))
+            price_rows.append((product_id, renewed, price))
+        else:
+            price_rows.append((product_id, start, price))
+    for first in range(0, len(price_rows), BATCH):
+        session.execute(
+            insert(m.ProductPrice.__table__),
+            [
+                {"product_id": pid, "effective_from": day, "list_price": price}
+                for pid, day, price in price_rows[first : first + BATCH]
+            ],
+        )
 
     framework_rows = []
     for i in range(frameworks):
@@ -201,7 +220,7 @@ def generate_synthetic_catalogue(
 
     lot_suppliers: set[tuple[int, int]] = set()
     offer_rows = []
-    for product_id, (supplier_id, price) in zip(product_ids, product_meta, strict=True):
+    for product_id, (supplier_id, price, _) in zip(product_ids, product_meta, strict=True):
         for lot_id, fw_start in rng.sample(lots, rng.choice([0, 1, 1, 2, 3])):
             lot_suppliers.add((lot_id, supplier_id))
             offer_rows.append(
@@ -213,8 +232,8 @@ def generate_synthetic_catalogue(
                     "valid_to": None,
                 }
             )
-    for start in range(0, len(offer_rows), BATCH):
-        session.execute(insert(m.Offer.__table__), offer_rows[start : start + BATCH])
+    for first in range(0, len(offer_rows), BATCH):
+        session.execute(insert(m.Offer.__table__), offer_rows[first : first + BATCH])
     session.execute(
         insert(m.lot_suppliers),
         [{"lot_id": lot, "supplier_id": sup} for lot, sup in sorted(lot_suppliers)],
@@ -237,6 +256,7 @@ def generate_synthetic_catalogue(
     return {
         "suppliers": suppliers,
         "products": products,
+        "list prices": len(price_rows),
         "frameworks": frameworks,
         "lots": len(lot_rows),
         "offers": len(offer_rows),

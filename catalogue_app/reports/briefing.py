@@ -7,9 +7,11 @@ Every piece of text from the database or the user reaches a Paragraph through
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,8 +25,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
-    LongTable,
     NextPageTemplate,
     PageBreak,
     Spacer,
@@ -260,6 +262,7 @@ def briefing_story(d: BriefingData) -> list[Any]:
                 ["Generated", day_text(d.generated_on)],
                 ["Prepared with", f"catalogue-app {d.version}"],
                 ["Data fingerprint", d.fingerprint],
+                ["Audit trail head", d.audit_head],
             ],
             [50 * mm, 124 * mm],
             figures=False,
@@ -592,8 +595,52 @@ def _method(d: BriefingData) -> list[Any]:
         "and to the nearest £100,000 from £1 million.",
         "Reference prices, most framework dates and all demonstration purchases are "
         "illustrative; each record of the catalogue says where its facts come from.",
+        f"{_notices_sentence(d)} {_audit_sentence(d)} {_merges_sentence(d)}".rstrip(),
     ]
     return [para(SECTIONS["method"], st["h1"]), *[para(t, st["body_spaced"]) for t in text]]
+
+
+def _merges_sentence(d: BriefingData) -> str:
+    """When work done on offline copies was last merged into the ledger, from which devices,
+    and how many purchases still wait for a decision between two versions (nothing when no
+    offline work has been merged and no conflict is open)."""
+    if not d.merged_from and not d.open_conflicts:
+        return ""
+    if d.merged_from:
+        merges = "; ".join(
+            f"{name} on {day_text(when.astimezone().date())}" for name, when in d.merged_from
+        )
+        text = f"Work recorded on offline copies was last merged into this ledger from {merges}."
+    else:
+        text = "No work recorded on an offline copy has been merged into this ledger."
+    n = d.open_conflicts
+    if n:
+        text += (
+            f" {n:,} purchase{'s' if n != 1 else ''} changed in two places "
+            f"{'await' if n != 1 else 'awaits'} a decision between the two versions (an open "
+            "conflict); the figures count the version held here."
+        )
+    elif d.merged_from:
+        text += " No conflict between two versions of a purchase is open."
+    return text
+
+
+def _audit_sentence(d: BriefingData) -> str:
+    """The audit trail's state the figures were computed from, to check a later copy by."""
+    return f"Audit trail head: {d.audit_head} (as on the cover)."
+
+
+def _notices_sentence(d: BriefingData) -> str:
+    """How many of the period's purchases were recorded from published notices."""
+    if not d.from_notices:
+        return "None of this period's purchases was recorded from a published notice."
+    many = d.from_notices != 1
+    return (
+        f"{d.from_notices:,} of this period's {d.purchases:,} purchases "
+        f"({format_gbp(d.notice_spend)} of the spend) {'were' if many else 'was'} recorded from "
+        "published contract notices (Contracts Finder, Find a Tender and the other UK "
+        "portals, read as Open Contracting data); each names its notice in its notes."
+    )
 
 
 APPENDIX_HEAD = [
@@ -612,13 +659,13 @@ APPENDIX_SIZE, APPENDIX_LEADING, APPENDIX_PAD = 7.0, 8.5, 2.0
 WRAPPED = (1, 2, 3, 4)  # order reference, product, supplier, route: wrapped, never cut
 
 
-def _appendix_table(d: BriefingData) -> LongTable:
+def _appendix_table(d: BriefingData) -> AppendixPages:
     """Every purchase, one row each, with long names wrapped onto more lines. Cells are
     plain strings (drawn literally, never markup); each row's height is measured once
-    here, so reportlab need not measure it again at every page break."""
+    here, so the rows that fit a page are known without laying them out."""
     room = [w - 2 * APPENDIX_PAD for w in APPENDIX_WIDTHS]
-    body: list[list[str]] = [APPENDIX_HEAD]
-    heights = [APPENDIX_LEADING + 2 * APPENDIX_PAD]
+    body: list[list[str]] = []
+    heights: list[float] = []
     for ln in d.lines:
         cells = [
             day_text(ln.order_date),
@@ -652,30 +699,90 @@ def _appendix_table(d: BriefingData) -> LongTable:
         ]
     )
     heights.append(APPENDIX_LEADING + 2 * APPENDIX_PAD)
-    table = LongTable(body, colWidths=APPENDIX_WIDTHS, rowHeights=heights, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("FONTSIZE", (0, 0), (-1, -1), APPENDIX_SIZE),
-                ("LEADING", (0, 0), (-1, -1), APPENDIX_LEADING),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-                ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
-                ("ALIGN", (5, 0), (-1, -1), "RIGHT"),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#f2f5f8")]),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
-                ("TOPPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-                ("LEFTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-            ]
+    return AppendixPages(body, heights)
+
+
+_APPENDIX_HEAD_HEIGHT = APPENDIX_LEADING + 2 * APPENDIX_PAD
+
+
+def _appendix_style(last: bool) -> TableStyle:
+    """One page's table: the header row, striped rows and, on the last page, the total."""
+    rows_end = -2 if last else -1
+    style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), APPENDIX_SIZE),
+        ("LEADING", (0, 0), (-1, -1), APPENDIX_LEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+        ("ALIGN", (5, 0), (-1, -1), "RIGHT"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, rows_end), [colors.white, colors.HexColor("#f2f5f8")]),
+        ("LINEBELOW", (0, 0), (-1, rows_end), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+        ("LEFTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
+    ]
+    if last:
+        style += [
+            ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
+        ]
+    return TableStyle(style)
+
+
+class AppendixPages(Flowable):
+    """The appendix, set one page at a time: each page is its own table of the rows that
+    fit it, under the header row, so a briefing's time grows with its pages. (One long
+    table would be copied whole at every page break, which grows with their square.)
+
+    ``rows`` ends with the total row; ``heights`` are the rows' heights, measured once.
+    """
+
+    def __init__(self, rows: list[list[str]], heights: list[float], first: int = 0) -> None:
+        super().__init__()
+        self.hAlign = "CENTER"  # placed as each page's table is
+        self.rows, self.heights, self.first = rows, heights, first
+        # the height of rows[first:k] is ends[k] - ends[first]
+        self.ends = [0.0, *accumulate(heights)] if first == 0 else []
+
+    def _rest(self, first: int) -> AppendixPages:
+        rest = AppendixPages(self.rows, self.heights, first)
+        rest.ends = self.ends
+        return rest
+
+    def wrap(self, _width: float, _height: float) -> tuple[float, float]:
+        self.width = sum(APPENDIX_WIDTHS)
+        self.height = _APPENDIX_HEAD_HEIGHT + self.ends[-1] - self.ends[self.first]
+        return self.width, self.height
+
+    def page(self, first: int, end: int) -> Table:
+        """The table of rows[first:end] under the header row."""
+        table = Table(
+            [APPENDIX_HEAD, *self.rows[first:end]],
+            colWidths=APPENDIX_WIDTHS,
+            rowHeights=[_APPENDIX_HEAD_HEIGHT, *self.heights[first:end]],
         )
-    )
-    return table
+        table.setStyle(_appendix_style(last=end == len(self.rows)))
+        return table
+
+    def split(self, _width: float, availHeight: float) -> list[Flowable]:
+        # the rows after ``first`` that fit below the header, added up as a table does
+        if availHeight < _APPENDIX_HEAD_HEIGHT:
+            return []
+        limit = availHeight - _APPENDIX_HEAD_HEIGHT + self.ends[self.first]
+        end = bisect_right(self.ends, limit, self.first) - 1
+        if end <= self.first:
+            return []  # not even one row fits: start on the next page
+        if end >= len(self.rows):
+            return [self.page(self.first, len(self.rows))]
+        return [self.page(self.first, end), self._rest(end)]
+
+    def draw(self) -> None:
+        table = self.page(self.first, len(self.rows))
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
 
 
 def render_briefing(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -190,6 +191,17 @@ def _text_only_statements(
     return count_stmt, page_stmt
 
 
+def _bounded_count(count_stmt: Select[Any], bound: int) -> Select[Any]:
+    """``count_stmt`` counting at most ``bound`` rows: the rows it counts, read through a
+    LIMIT subquery, so the database stops at the bound instead of visiting every match."""
+    source = count_stmt.get_final_froms()[0]
+    capped: Select[Any] = select(literal_column("1").label("one"))
+    capped = capped.select_from(source).limit(bound)
+    if count_stmt.whereclause is not None:
+        capped = capped.where(count_stmt.whereclause)
+    return select(func.count()).select_from(capped.subquery("capped"))
+
+
 def search_terms(text: str) -> list[str]:
     """Words to match, made safe: any input (quotes, wildcards, a huge paste) is fine."""
     printable = "".join(ch if ch.isprintable() else " " for ch in text.lower())
@@ -288,20 +300,45 @@ class CatalogueService:
 
     # -- products ---------------------------------------------------------------------
     def search_products(
-        self, query: ProductQuery, *, limit: int | None = None, offset: int = 0
+        self,
+        query: ProductQuery,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        count_up_to: int | None = None,
     ) -> Page:
+        """The matches' page and their count. With ``count_up_to`` the count stops one
+        past that bound (a total above it means "more than the bound"), so a search
+        matching most of a large catalogue costs no more than one matching a thousand."""
         with self.db.reading() as s:
-            count_stmt, page_stmt = self.product_search_statements(s, query, limit, offset)
+            count_stmt, page_stmt = self.product_search_statements(
+                s, query, limit, offset, count_up_to
+            )
             total = s.scalar(count_stmt) or 0
             rows = [ProductRow(*row[:8], split_tags(row[8])) for row in s.execute(page_stmt)]
             return Page(rows, total)
 
     def product_search_statements(
-        self, s: Session, query: ProductQuery, limit: int | None = None, offset: int = 0
+        self,
+        s: Session,
+        query: ProductQuery,
+        limit: int | None = None,
+        offset: int = 0,
+        count_up_to: int | None = None,
     ) -> tuple[Select, Select]:
         """The SQL a search runs: (count of matches, the requested page of them)."""
         if limit is not None and limit < 0:
             raise ValidationError("the limit must not be negative", field="limit")
+        if count_up_to is not None and count_up_to < 0:
+            raise ValidationError("the count bound must not be negative", field="count_up_to")
+        count_stmt, page_stmt = self._search_statements(s, query, limit, offset)
+        if count_up_to is None:
+            return count_stmt, page_stmt
+        return _bounded_count(count_stmt, count_up_to + 1), page_stmt
+
+    def _search_statements(
+        self, s: Session, query: ProductQuery, limit: int | None, offset: int
+    ) -> tuple[Select[Any], Select[Any]]:
         words = [t for t in search_terms(query.text) if any(ch.isalnum() for ch in t)]
         ranked = s.bind.dialect.name == "sqlite" and bool(words)
         filtered = any(

@@ -19,6 +19,7 @@ from catalogue_app.services.dto import ProductRow
 from catalogue_app.ui.ops import ChangeHub, QueryOp
 
 PAGE_SIZE = 200
+COUNT_BOUND = 1_000  # a search counts this many matches at most, then more as rows are reached
 CACHED_PAGES = 40  # at most 8,000 rows held in memory
 
 Index = QModelIndex | QPersistentModelIndex
@@ -209,6 +210,9 @@ class ProductTableModel(QAbstractTableModel):
         self.sort_order: tuple[str, bool] = (self._query.sort, self._query.descending)
         self._rows: PagedRows[ProductRow] = PagedRows(self._fetch)
         self._loader: PageLoader[ProductRow] | None = None
+        self.more = False  # matches beyond ``total`` not counted yet
+        self._counting = False
+        self._hub = hub
         if hub is None:
             self.reload()
         else:
@@ -240,8 +244,9 @@ class ProductTableModel(QAbstractTableModel):
         return fetch
 
     def first_page(self, query: ProductQuery) -> tuple[ProductQuery, int, list[ProductRow]]:
-        """The count and first page for ``query`` (run it in a query op)."""
-        page = self._service.search_products(query, limit=PAGE_SIZE)
+        """The count (up to one past :data:`COUNT_BOUND`) and first page for ``query``
+        (run it in a query op)."""
+        page = self._service.search_products(query, limit=PAGE_SIZE, count_up_to=COUNT_BOUND)
         return query, page.total, list(page.rows)
 
     def show(self, result: tuple[ProductQuery, int, list[ProductRow]]) -> None:
@@ -250,7 +255,9 @@ class ProductTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self.sort_order = (query.sort, query.descending)
-        self._rows.reset(total, rows)
+        self.more = total > COUNT_BOUND
+        self._counting = False
+        self._rows.reset(min(total, COUNT_BOUND), rows)
         if self._loader is not None:
             self._loader.reset()
             self._loader._fetch = self._fetch_for(query)
@@ -273,6 +280,39 @@ class ProductTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else self._rows.total
+
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
+        return not parent.isValid() and self.more
+
+    def fetchMore(self, parent: Index = _ROOT) -> None:
+        """The table reached the last counted row: count up to the next bound."""
+        if parent.isValid() or not self.more or self._counting:
+            return
+        query, service = self._query, self._service
+        bound = self._rows.total + COUNT_BOUND
+
+        def count() -> tuple[ProductQuery, int]:
+            return query, service.search_products(query, limit=0, count_up_to=bound).total
+
+        if self._hub is None:
+            self._counted(bound, count())
+            return
+        self._counting = True
+        QueryOp(self, count, kind="count-more", doing="counting more matches").success(
+            lambda result: self._counted(bound, result)
+        ).run_in_background()
+
+    def _counted(self, bound: int, result: tuple[ProductQuery, int]) -> None:
+        query, total = result
+        if query != self._query or not self.more:
+            return  # a newer search replaced the one counted
+        self._counting = False
+        first, last = self._rows.total, min(total, bound)
+        self.more = total > bound
+        if last > first:
+            self.beginInsertRows(_ROOT, first, last - 1)
+            self._rows.total = last
+            self.endInsertRows()
 
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(PRODUCT_COLUMNS)

@@ -8,7 +8,14 @@ from benchmarks import dataset
 
 def test_quick_benchmark_runs_end_to_end_on_a_tiny_database(tmp_path, monkeypatch):
     tiny = dataset.Scale(
-        "tiny", products=300, suppliers=10, frameworks=5, purchases=3000, runs=1, import_rows=500
+        "tiny",
+        products=300,
+        suppliers=10,
+        frameworks=5,
+        purchases=3000,
+        runs=1,
+        import_rows=(100, 500),
+        briefing_lines=(20, 200),
     )
     monkeypatch.setattr(dataset, "QUICK", tiny)
     monkeypatch.setattr(dataset, "CACHE", tmp_path / "cache")
@@ -26,8 +33,12 @@ def test_quick_benchmark_runs_end_to_end_on_a_tiny_database(tmp_path, monkeypatc
         "record one purchase (validate, split, audit, commit)",
     ):
         assert expected in names
-    assert any(n.startswith("briefing PDF") for n in names)
+    assert sum(n.startswith("briefing PDF") for n in names) == 2
+    assert any(n.startswith("peak memory, build and render") for n in names)
     assert any(n.startswith("CSV import of 500") for n in names)
+    assert any(n.startswith("CSV import of 100 ") for n in names)
+    growing = [line for line in report["lines"] if line["grows"] is not None]
+    assert {line["name"].split(" ")[0] for line in growing} >= {"briefing", "import"}
     assert any(n.startswith("GUI thread stall: record a purchase") for n in names)
     writers = next(line for line in report["lines"] if line["name"].startswith("8 processes"))
     assert writers["met"], writers["note"]  # none refused, none lost, none doubled

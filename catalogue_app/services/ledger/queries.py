@@ -4,8 +4,10 @@ chunks), and the lookup cache that validation and imports use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -228,6 +230,14 @@ def _filter_conditions(session: Session, f: LedgerFilter) -> list[ColumnElement[
                 select(m.Product.id)
                 .join(m.Supplier, m.Product.supplier_id == m.Supplier.id)
                 .where(m.Supplier.code == f.supplier)
+            )
+        )
+    if f.category:
+        conditions.append(
+            P.product_id.in_(
+                select(m.Product.id)
+                .join(m.Category, m.Product.category_id == m.Category.id)
+                .where(m.Category.cpv_code == f.category)
             )
         )
     if f.off_framework:
@@ -519,8 +529,12 @@ def _codelike(text: str) -> bool:
 
 
 class Lookups:
-    """Buyers, products, lots and offers by code, fetched once per transaction (in chunks
-    for imports) so that validating a thousand rows costs a handful of queries."""
+    """Buyers, products, lots, offers and list prices by code, fetched once per transaction
+    (in chunks for imports) so that validating a thousand rows costs a handful of queries.
+
+    :meth:`on` gives a view of the same caches whose products carry the list price in
+    force on a day (see :meth:`list_price_on`).
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -529,9 +543,65 @@ class Lookups:
         self.lots: dict[tuple[str, str], LotInfo] = {}
         self.frameworks: set[str] = set()
         self.offers: dict[tuple[int, int], list[OfferInfo]] = {}
+        # each product's list-price versions: their first days, and the prices, in order
+        self.prices: dict[int, tuple[list[date], list[Decimal]]] = {}
+        self.day: date | None = None
+
+    def on(self, day: date) -> Lookups:
+        """These lookups (the same caches), with each product's list price the one in force
+        on ``day``."""
+        view = copy(self)
+        view.day = day
+        return view
+
+    def prefetch(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Everything validating ``rows`` (an import's values) will look up, in a few chunked
+        queries: products, frameworks and their lots, the offers of each route a row names
+        with their price breaks, and the products' list-price versions."""
+        rows = list(rows)
+
+        def text(row: Mapping[str, Any], column: str) -> str:
+            return str(row.get(column) or "").strip()
+
+        self.prefetch_products(text(r, "product") for r in rows)
+        self.prefetch_frameworks(text(r, "framework") for r in rows)
+        pairs = set()
+        for row in rows:
+            product = self.products.get(text(row, "product"))
+            lot = self.lots.get((text(row, "framework"), text(row, "lot")))
+            if product is not None and lot is not None:
+                pairs.add((lot.id, product.id))
+        self.prefetch_offers(pairs)
+        self.prefetch_prices(p.id for p in self.products.values())
+
+    def prefetch_prices(self, product_ids: Iterable[int]) -> None:
+        wanted = sorted({pid for pid in product_ids if pid not in self.prices})
+        for pid in wanted:
+            self.prices[pid] = ([], [])
+        PP = m.ProductPrice
+        for start in range(0, len(wanted), CHUNK):
+            for pid, day, price in self.session.execute(
+                select(PP.product_id, PP.effective_from, PP.list_price)
+                .where(PP.product_id.in_(wanted[start : start + CHUNK]))
+                .order_by(PP.product_id, PP.effective_from)
+            ):
+                days, prices = self.prices[pid]
+                days.append(day)
+                prices.append(price)
+
+    def list_price_on(self, product: ProductInfo, day: date) -> Decimal:
+        """The list price in force on ``day``: the version with the latest first day on or
+        before it; before the first version, the first; the product's own list price when
+        it has no versions."""
+        if product.id not in self.prices:
+            self.prefetch_prices([product.id])
+        days, prices = self.prices[product.id]
+        if not days:
+            return product.list_price
+        return prices[max(0, bisect_right(days, day) - 1)]
 
     def prefetch_frameworks(self, references: Iterable[str]) -> None:
-        wanted = sorted({r for r in references if _codelike(r)} - self.frameworks)
+        wanted = sorted({r for r in references if _codelike(r) and r not in self.frameworks})
         for start in range(0, len(wanted), CHUNK):
             rows = self.session.execute(
                 select(m.Lot.id, m.Lot.number, m.Framework)
@@ -550,7 +620,7 @@ class Lookups:
         self.frameworks.update(wanted)
 
     def prefetch_products(self, codes: Iterable[str]) -> None:
-        wanted = sorted({c for c in codes if _codelike(c)} - set(self.products))
+        wanted = sorted({c for c in codes if _codelike(c) and c not in self.products})
         for start in range(0, len(wanted), CHUNK):
             for pid, code, price, status in self.session.execute(
                 select(m.Product.id, m.Product.code, m.Product.list_price, m.Product.status).where(
@@ -560,7 +630,7 @@ class Lookups:
                 self.products[code] = ProductInfo(pid, code, price, status)
 
     def prefetch_offers(self, pairs: Iterable[tuple[int, int]]) -> None:
-        wanted = sorted(set(pairs) - set(self.offers))
+        wanted = sorted({pair for pair in pairs if pair not in self.offers})
         for pair in wanted:
             self.offers[pair] = []
         for start in range(0, len(wanted), CHUNK):
@@ -572,9 +642,11 @@ class Lookups:
                     m.Offer.ceiling_unit_price,
                     m.Offer.valid_from,
                     m.Offer.valid_to,
-                ).where(
+                )
+                .where(
                     tuple_(m.Offer.lot_id, m.Offer.product_id).in_(wanted[start : start + CHUNK])
                 )
+                .order_by(m.Offer.valid_from)  # so the last one open on a day is the latest
             ).all()
             breaks: dict[int, list[PriceBreak]] = {}
             for offer_id, qty, price in self.session.execute(
@@ -603,13 +675,18 @@ class Lookups:
         if code not in self.products:
             self.prefetch_products([code])
         try:
-            return self.products[code]
+            info = self.products[code]
         except KeyError:
             raise ValidationError(f"no product has the code “{code}”", field="product") from None
+        if self.day is None:
+            return info
+        price = self.list_price_on(info, self.day)
+        return info if price == info.list_price else replace(info, list_price=price)
 
     def lot(self, route: Route) -> LotInfo:
         framework, number = route.framework or "", route.lot or ""
-        self.prefetch_frameworks([framework])
+        if framework not in self.frameworks:
+            self.prefetch_frameworks([framework])
         lot = self.lots.get((framework, number))
         if lot is not None:
             return lot
@@ -620,5 +697,8 @@ class Lookups:
         raise ValidationError(f"framework {framework} has no lot “{number}”", field="lot")
 
     def offers_on(self, lot: LotInfo, product: ProductInfo, day: date) -> list[OfferInfo]:
-        self.prefetch_offers([(lot.id, product.id)])
-        return [o for o in self.offers[(lot.id, product.id)] if o.open_on(day)]
+        """The lot's offers of the product open on ``day``, the latest-starting last."""
+        pair = (lot.id, product.id)
+        if pair not in self.offers:
+            self.prefetch_offers([pair])
+        return [o for o in self.offers[pair] if o.open_on(day)]

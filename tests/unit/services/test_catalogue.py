@@ -274,3 +274,27 @@ def test_synonym_matches_respect_filters_sorting_and_paging(catalogue):
     vests_at = [i for i, r in enumerate(filtered) if r.category == "Bullet-proof vests"]
     others_at = [i for i, r in enumerate(filtered) if "armour" in r.name.lower()]
     assert vests_at and others_at and max(others_at) < min(vests_at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ProductQuery(""),  # every product, in name order
+        ProductQuery("a"),  # the full-text index alone
+        ProductQuery("a", status="approved"),  # text under a filter
+        ProductQuery(status="approved", sort="name"),  # a filter without text
+    ],
+)
+def test_a_bounded_count_stops_one_past_its_bound(catalogue, query):
+    exact = catalogue.search_products(query).total
+    assert exact > 6
+    bounded = catalogue.search_products(query, limit=3, count_up_to=5)
+    assert bounded.total == 6  # "more than five"
+    assert len(bounded.rows) == 3
+    roomy = catalogue.search_products(query, limit=3, count_up_to=exact + 10)
+    assert roomy.total == exact
+
+
+def test_a_negative_count_bound_is_refused(catalogue):
+    with pytest.raises(ValidationError):
+        catalogue.search_products(ProductQuery(""), count_up_to=-1)
