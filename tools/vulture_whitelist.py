@@ -14,6 +14,7 @@ This file is read by vulture, never imported.
 _.isolation_level  # sqlite3 connection: lets SQLAlchemy issue BEGIN (db/engine.py)
 _.freeze_panes  # openpyxl worksheet (interchange/purchases.py)
 _.number_format  # openpyxl cell (interchange/purchases.py)
+_.alignment  # openpyxl cell (interchange/catalogue_book.py)
 _.barSpacing  # reportlab charts (reports/briefing.py), here to the end of the group
 _.categoryNames
 _.fillColor
@@ -33,8 +34,15 @@ _.process_bind_param
 _.process_result_value
 _.coerce_compared_value
 _.afterFlowable  # reportlab BaseDocTemplate (reports/document.py)
+_.draw  # reportlab Flowable (reports/briefing.py AppendixPages)
+_.hAlign  # read by reportlab's Frame when it places a flowable (reports/briefing.py)
 _.undo  # QUndoCommand (ui/undo.py)
 _.redo
+_.tickStrings  # pyqtgraph AxisItem (ui/charts/plots.py MoneyAxis)
+_.paintEvent  # QWidget (ui/charts/tilemap.py)
+_.mouseMoveEvent
+_.canFetchMore  # QAbstractItemModel: the table asks for rows past the count (ui/products_model.py)
+_.fetchMore
 include_object  # Alembic autogenerate filter, passed in db/migrations/env.py
 compare_to  # include_object's parameters: Alembic passes all five positionally
 reflected
@@ -68,7 +76,10 @@ _.forces_using
 _.lowest_paid
 _.median_paid
 _.highest_paid
+_.prices_on  # services/compare.py rows: the day in `compare --format json|csv`
 _.officers  # ui/views.py buyer rows, Column("officers", ...)
+_.detected  # ui/conflicts_view.py rows, Column("detected", ...)
+_.other_side  # ui/conflicts_view.py rows, Column("other_side", ...)
 
 # Called from outside catalogue_app/.
 generate_synthetic_catalogue  # benchmarks/dataset.py builds its large catalogue with it
@@ -82,7 +93,25 @@ _.settled  # tests/ui: the dialogs' previews have arrived
 _.set_filter  # tests/ui/test_purchases_ui.py: the Purchases model outside a window
 _.line_at  # tests/ui/test_purchases_ui.py
 _.upgraded_from  # tests/ui/test_ops.py: which settings version was upgraded
+_.drawn  # tests/ui/test_home_ui.py, benchmarks/home.py: every chart of Home is drawn
+_.segment_centre  # tests/ui/test_home_ui.py: where to click a bar of the spend chart
+_.largest  # tests/ui/test_home_ui.py: the largest category bar of a year
 _.atomic_text  # tests/unit/interchange/test_atomic.py
 _.SpendService  # benchmarks/measures.py and the ledger property tests: spend by buyer
 _.by_buyer
 _.unit_price_overridden  # RecordedPurchase field: whether the officer typed a price (to_dict)
+_.readable  # interchange/ocds/reader.py: io.RawIOBase protocol, called by io.BufferedReader
+_.readinto  # interchange/ocds/reader.py: io.RawIOBase protocol, called by io.BufferedReader
+_.created_at  # db/bundle_models.py: columns written through the ORM, read by people
+_.trusted_at
+_.trusted_by
+_.merged_at
+_.merged_by
+_.resolved_by
+_.catalogue_rows  # services/bundles.py ExportReport field, in --format json
+
+# The chain of audit events written before the log was chained: named by migration 0009
+# and the audit-trail tests.
+_.EARLIER_CHAIN
+# A package's lazy attributes (PEP 562): Python calls it for names not yet loaded.
+_.__getattr__

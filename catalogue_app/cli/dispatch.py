@@ -15,12 +15,22 @@ from pathlib import Path
 from typing import TextIO
 
 from catalogue_app import __version__, logs
-from catalogue_app.cli import briefing, catalogue, compare, db, purchases
+from catalogue_app.cli import (
+    audit,
+    briefing,
+    bundle,
+    catalogue,
+    compare,
+    conflicts,
+    db,
+    editing,
+    notices,
+    purchases,
+    server,
+    targets,
+)
 from catalogue_app.cli.core import PROG, Command, OfflineCommand, Parser, UsageError
 from catalogue_app.domain.errors import CatalogueError
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.database import open_database
-from catalogue_app.services.ledger import ImportRejected
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -29,7 +39,20 @@ EXIT_INTERRUPTED = 130
 
 log = logging.getLogger(f"{logs.LOGGER_NAME}.cli")
 
-GROUPS = (db, catalogue, purchases, compare, briefing)
+GROUPS = (
+    db,
+    catalogue,
+    editing,
+    purchases,
+    compare,
+    briefing,
+    targets,
+    notices,
+    audit,
+    server,
+    bundle,
+    conflicts,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +86,10 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime] | N
     if isinstance(command, OfflineCommand):
         command.handler(args, out)
     else:
+        # services load once the command is known, so a parse costs no service imports
+        from catalogue_app.services.context import AppContext
+        from catalogue_app.services.database import open_database
+
         database = open_database(args.database, seed_new=command.seed_new(args))
         try:
             ctx = AppContext(database) if clock is None else AppContext(database, clock=clock)
@@ -105,6 +132,8 @@ def explain(exc: BaseException, err: TextIO) -> int:
         err.write(f"{PROG}: {exc}\n(run '{PROG} --help' for usage)\n")
         return EXIT_USAGE
     if isinstance(exc, CatalogueError):
+        from catalogue_app.services.ledger import ImportRejected
+
         if isinstance(exc, ImportRejected):
             err.write(exc.report() + "\n")
         log.info("refused: %s", exc)

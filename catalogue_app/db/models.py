@@ -7,12 +7,12 @@ speak; surrogate integer ids join the tables.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from uuid6 import uuid7
 
 from catalogue_app.db.types import Money, ScaledDecimal, UTCDateTime
 from catalogue_app.domain.pricing import FrameworkTerm
@@ -337,12 +338,22 @@ class PriceBreakRow(Base):
     )
 
 
+PURCHASE_COVERED = (
+    "status",
+    "product_id",
+    "lot_id",
+    "quantity",
+    "unit_price",
+    "baseline_unit_price",
+)
+
+
 class Purchase(Base):
     """A call-off. Never deleted: a purchase is voided with a reason."""
 
     __tablename__ = "purchases"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid7()))
     order_reference: Mapped[str] = mapped_column(String(80), index=True)
     buyer_force_id: Mapped[int | None] = mapped_column(ForeignKey("forces.id"))
     buyer_collaboration_id: Mapped[int | None] = mapped_column(ForeignKey("collaborations.id"))
@@ -382,8 +393,15 @@ class Purchase(Base):
         CheckConstraint("baseline_unit_price >= 0", name="baseline_not_negative"),
         CheckConstraint("status IN ('active', 'void')", name="status"),
         CheckConstraint("status = 'active' OR void_reason IS NOT NULL", name="void_has_reason"),
-        Index("ix_purchases_force_date", "buyer_force_id", "order_date"),
-        Index("ix_purchases_collaboration_date", "buyer_collaboration_id", "order_date"),
+        # a buyer's purchases by date, covering what Home sums (migration 0011)
+        *(
+            Index(name, buyer, "order_date", *PURCHASE_COVERED)
+            for name, buyer in (
+                ("ix_purchases_force_cover", "buyer_force_id"),
+                ("ix_purchases_collaboration_cover", "buyer_collaboration_id"),
+            )
+        ),
+        Index("ix_purchases_lot_cover", "lot_id", "status", "order_date", "quantity", "unit_price"),
         Index(
             "ix_purchases_period_cover",
             "order_date",
@@ -416,6 +434,52 @@ class Purchase(Base):
     )
 
 
+class PurchaseRevision(Base):
+    """One state of a purchase, as it was recorded, edited, voided or restored. Never changed.
+
+    Revision 1 is written with the purchase. Every later change is a new revision
+    (``number`` one more than the revision it replaces); the database applies it to
+    the purchase's current row and shares (a trigger, see migration 0010), so a
+    login that may only insert and read can still edit, void and restore, and no
+    change is possible without leaving its revision. Two changes made from the same
+    revision cannot both land: (purchase, number) is unique.
+
+    ``origin`` and ``origin_seq`` say which device (or server login) wrote it and in
+    what order, for offline copies merged back.
+    """
+
+    __tablename__ = "purchase_revisions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid7()))
+    purchase_id: Mapped[str] = mapped_column(String(36), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    replaces: Mapped[str | None] = mapped_column(String(36))
+    origin: Mapped[str] = mapped_column(String(120))
+    origin_seq: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(12))
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    order_reference: Mapped[str] = mapped_column(String(80))
+    buyer_force_id: Mapped[int | None] = mapped_column(Integer)
+    buyer_collaboration_id: Mapped[int | None] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    lot_id: Mapped[int | None] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    baseline_unit_price: Mapped[Decimal] = mapped_column(Money())
+    order_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Each member force's share in pence, as JSON {"force id": pence}; "{}" for none.
+    shares: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+
+    __table_args__ = (
+        UniqueConstraint("purchase_id", "number", name="uq_purchase_revisions_purchase_number"),
+        UniqueConstraint("origin", "origin_seq", name="uq_purchase_revisions_origin_seq"),
+    )
+
+
 class PurchaseShare(Base):
     """A member force's share of a collaboration's joint purchase, to the penny."""
 
@@ -429,7 +493,10 @@ class PurchaseShare(Base):
     purchase: Mapped[Purchase] = relationship(back_populates="shares")
     force: Mapped[Force] = relationship()
 
-    __table_args__ = (UniqueConstraint("purchase_id", "force_id", name="uq_purchase_shares_pair"),)
+    __table_args__ = (
+        UniqueConstraint("purchase_id", "force_id", name="uq_purchase_shares_pair"),
+        Index("ix_purchase_shares_force_cover", "force_id", "purchase_id", "amount"),
+    )
 
 
 class SavingsTarget(Base):
@@ -464,8 +531,24 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(80))
+    # record keys: a purchase id, a code, or an offer's "REF lot N · CODE from DATE"
+    entity_id: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    # The tamper-evident chain (services/audit.py): which chain, the place in it, the
+    # hash of the event before and of this event's canonical content.
+    chain: Mapped[str | None] = mapped_column(String(120))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("uq_audit_events_chain_seq", "chain", "seq", unique=True),
+    )
+
+
+# The notice tables (published OCDS releases) and the tables merging offline copies
+# needs share this metadata.
+from catalogue_app.db import bundle_models as _bundle_models  # noqa: E402,F401
+from catalogue_app.db import notice_models as _notice_models  # noqa: E402,F401

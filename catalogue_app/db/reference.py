@@ -240,7 +240,7 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
         code = r.text("code")
         if code in suppliers:
             continue
-        row = m.Supplier(
+        supplier = m.Supplier(
             code=code,
             name=r.text("name"),
             companies_house_number=r.optional_text("companies_house_number"),
@@ -248,11 +248,11 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
             source=r.text("source", required=False),
             illustrative=r.boolean("illustrative", False),
         )
-        if row.companies_house_number:
-            row.identifiers.append(
-                m.SupplierIdentifier(scheme="GB-COH", identifier=row.companies_house_number)
+        if supplier.companies_house_number:
+            supplier.identifiers.append(
+                m.SupplierIdentifier(scheme="GB-COH", identifier=supplier.companies_house_number)
             )
-        _add(session, row, suppliers, code, report, "suppliers")
+        _add(session, supplier, suppliers, code, report, "suppliers")
 
     categories = _Lookup(session, m.Category.cpv_code, "category")
     for r in _json_records(folder, "categories.json"):
@@ -274,7 +274,7 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
         accredited_to = r.day("accredited_to", required=False)
         if accredited_from and accredited_to and accredited_to < accredited_from:
             raise r.error("accredited_to", "ends before accreditation starts")
-        row = m.Product(
+        product = m.Product(
             code=code,
             name=r.text("name"),
             supplier_id=suppliers.get(r, "supplier"),
@@ -289,13 +289,13 @@ def load_reference(session: Session, folder: Path | None = None) -> LoadReport:
             source=r.text("source", required=False),
             illustrative=r.boolean("illustrative", True),
         )
-        row.prices.append(
+        product.prices.append(
             m.ProductPrice(
-                effective_from=accredited_from or FIRST_PRICE_DAY, list_price=row.list_price
+                effective_from=accredited_from or FIRST_PRICE_DAY, list_price=product.list_price
             )
         )
-        _add(session, row, products, code, report, "products")
-        product_supplier[code] = row.supplier_id
+        _add(session, product, products, code, report, "products")
+        product_supplier[code] = product.supplier_id
     for code, supplier_id in session.execute(select(m.Product.code, m.Product.supplier_id)):
         product_supplier.setdefault(code, supplier_id)
 

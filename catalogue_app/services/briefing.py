@@ -17,15 +17,18 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from catalogue_app import __version__
+from catalogue_app.db import bundle_models as bm
 from catalogue_app.db import models as m
 from catalogue_app.db.demo import is_demo_purchase
+from catalogue_app.db.notice_models import NoticePurchase
+from catalogue_app.db.types import Money
 from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.errors import ValidationError
 from catalogue_app.domain.money import split_largest_remainder
@@ -35,12 +38,15 @@ from catalogue_app.domain.purchases import Route
 from catalogue_app.services.browse import BrowseService, PriceStats
 from catalogue_app.services.database import Database
 from catalogue_app.services.ledger import (
+    SAVING,
+    SPEND,
     Buyer,
     LedgerLine,
     find_buyer,
     ledger_lines,
     ledger_statement,
 )
+from catalogue_app.services.trail import AuditTrail
 
 ZERO = Decimal("0.00")
 CHAMPIONS_LISTED = 30  # a national catalogue has thousands of champions; the rest are counted
@@ -67,6 +73,68 @@ SAVINGS_DEFINITION = (
 def realised_savings(lines: Iterable[LedgerLine]) -> Decimal:
     """The one savings figure of a briefing (see :data:`SAVINGS_DEFINITION`)."""
     return sum((ln.saving for ln in lines), ZERO)
+
+
+@dataclass(frozen=True)
+class SummaryFigures:
+    """A buyer's headline figures for a period and for the period of the same length just
+    before it: the briefing's summary and the dashboard's tiles are these, computed only
+    by :func:`summary_figures`."""
+
+    purchases: int
+    spend: Decimal
+    savings: Decimal
+    framework_spend: Decimal
+    previous_purchases: int
+    previous_spend: Decimal
+    previous_savings: Decimal
+    previous_framework_spend: Decimal
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before ``start``."""
+    previous_end = start - timedelta(days=1)
+    return previous_end - (end - start), previous_end
+
+
+def scope_parts(buyer: Buyer, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """The purchases a ledger export gives for the buyer and period (active ones), as
+    conditions on the purchases table that select disjoint parts: a collaboration's own
+    purchases; a force's own purchases, then the joint purchases it has a share of. Summing
+    over each part uses an index where one condition joining them with OR would read the
+    whole table."""
+    P = m.Purchase
+    period = [P.status == PurchaseStatus.ACTIVE]
+    if start is not None:
+        period.append(P.order_date >= start)
+    if end is not None:
+        period.append(P.order_date <= end)
+    if buyer.ref.is_collaboration:
+        return [and_(P.buyer_collaboration_id == buyer.id, *period)]
+    shared = select(m.PurchaseShare.purchase_id).where(m.PurchaseShare.force_id == buyer.id)
+    return [and_(P.buyer_force_id == buyer.id, *period), and_(P.id.in_(shared), *period)]
+
+
+def summary_figures(s: Session, buyer: Buyer, start: date, end: date) -> SummaryFigures:
+    """Purchases, spend, savings realised (:data:`SAVINGS_DEFINITION`) and spend through
+    frameworks over the purchases a ledger export gives for the buyer and period, summed
+    exactly by the database; and the same for the previous period."""
+
+    def totals(first: date, last: date) -> tuple[int, Decimal, Decimal, Decimal]:
+        P = m.Purchase
+        on_framework = func.sum(P.quantity * P.unit_price).filter(P.lot_id.is_not(None))
+        framework = type_coerce(on_framework, Money())
+        count, spend, savings, through = 0, ZERO, ZERO, ZERO
+        for part in scope_parts(buyer, first, last):
+            n, more, saved, via = s.execute(
+                select(func.count(), SPEND, SAVING, framework).where(part)
+            ).one()
+            count, spend = count + n, spend + (more or ZERO)
+            savings, through = savings + (saved or ZERO), through + (via or ZERO)
+        return count, spend, savings, through
+
+    now, before = totals(start, end), totals(*previous_period(start, end))
+    return SummaryFigures(*now, *before)
 
 
 def day_text(d: date) -> str:
@@ -161,6 +229,9 @@ class BriefingData:
     generated_on: date
     version: str = __version__
     fingerprint: str = ""
+    # The audit trail's state the briefing was computed from (AuditTrail.fingerprint):
+    # a later rewrite of the ledger or its history no longer matches it.
+    audit_head: str = ""
     purchases: int = 0
     spend: Decimal = ZERO
     savings: Decimal = ZERO
@@ -178,6 +249,11 @@ class BriefingData:
     lines: list[LedgerLine] = field(default_factory=list)
     route_names: dict[Route, str] = field(default_factory=dict)  # "RM6100 lot 3d — title"
     includes_demo_data: bool = False  # a figure counts an invented demonstration purchase
+    from_notices: int = 0  # purchases of the period recorded from published notices
+    notice_spend: Decimal = ZERO  # their spend
+    # (device, when) each device's offline work was last merged into this ledger, newest first
+    merged_from: list[tuple[str, datetime]] = field(default_factory=list)
+    open_conflicts: int = 0  # purchases changed in two places, awaiting a decision
     sections: tuple[str, ...] = tuple(SECTIONS)
 
     @property
@@ -262,14 +338,13 @@ class BriefingService:
                 sections=tuple(sections or SECTIONS),
             )
             data.lines = lines
-            data.purchases = len(lines)
-            data.spend = sum((ln.total for ln in lines), ZERO)
-            data.savings = realised_savings(lines)
-            data.framework_spend = sum(
-                (ln.total for ln in lines if not ln.route.is_off_framework), ZERO
-            )
-            data.previous_spend = sum((ln.total for ln in previous), ZERO)
-            data.previous_savings = realised_savings(previous)
+            figures = summary_figures(s, buyer, start, end)
+            data.purchases = figures.purchases
+            data.spend = figures.spend
+            data.savings = figures.savings
+            data.framework_spend = figures.framework_spend
+            data.previous_spend = figures.previous_spend
+            data.previous_savings = figures.previous_savings
             categories = dict(
                 s.execute(
                     select(m.Product.code, m.Category.label)
@@ -294,6 +369,10 @@ class BriefingService:
             data.members = self._members(s, buyer, lines) if buyer.ref.is_collaboration else []
             data.expiring = self._expiring(s, today)
             data.includes_demo_data = _any_demo(s, counted)
+            noticed = _from_notices(s, {ln.id for ln in lines})
+            data.from_notices = len(noticed)
+            data.notice_spend = sum((ln.total for ln in lines if ln.id in noticed), ZERO)
+            data.merged_from, data.open_conflicts = _merges(s)
             adoption = _champion_adoption(s, buyer, start, end)
             champions = s.execute(
                 select(m.Product.code, m.Product.name)
@@ -311,6 +390,7 @@ class BriefingService:
                 peers = self._browse.price_stats(code) if rank < CHAMPIONS_LISTED else None
                 target.append(Champion(name, code, count, first, peers))
         data.fingerprint = _fingerprint(data)
+        data.audit_head = AuditTrail(self.db).fingerprint()
         return data
 
     def _targets(
@@ -463,6 +543,21 @@ def _route_names(s: Session, lines: list[LedgerLine]) -> tuple[dict[str, str], d
     return frameworks, routes
 
 
+def _from_notices(s: Session, purchase_ids: set[str]) -> set[str]:
+    """Those of the purchases recorded from published notices (OCDS)."""
+    ids = sorted(purchase_ids)
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        found.update(
+            s.scalars(
+                select(NoticePurchase.purchase_id).where(
+                    NoticePurchase.purchase_id.in_(ids[i : i + 500])
+                )
+            )
+        )
+    return found
+
+
 def _any_demo(s: Session, purchase_ids: set[str]) -> bool:
     """Whether any of the purchases is invented demonstration data."""
     ids = sorted(purchase_ids)
@@ -488,6 +583,21 @@ def _group(lines, previous, key) -> list[Line]:  # type: ignore[no-untyped-def]
 
 def _month_end(d: date) -> date:
     return add_months(d.replace(day=1), 1) - timedelta(days=1)
+
+
+def _merges(s: Session) -> tuple[list[tuple[str, datetime]], int]:
+    """When each device's offline work was last merged here, and the conflicts still open."""
+    merged = [
+        (str(name), when)
+        for name, when in s.execute(
+            select(bm.BundleDevice.name, bm.BundleDevice.last_merged_at)
+            .where(bm.BundleDevice.last_merged_at.is_not(None))
+            .order_by(bm.BundleDevice.last_merged_at.desc())
+        )
+        if when is not None
+    ]
+    conflicts = s.scalar(select(func.count()).where(bm.PurchaseConflict.resolved_at.is_(None)))
+    return merged, int(conflicts or 0)
 
 
 def _fingerprint(data: BriefingData) -> str:

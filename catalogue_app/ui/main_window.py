@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
@@ -31,16 +31,27 @@ from PySide6.QtWidgets import (
 from catalogue_app import APP_NAME, __version__
 from catalogue_app.domain.enums import PurchaseStatus
 from catalogue_app.domain.money import format_gbp
+from catalogue_app.services.bundles import MergeReport, OfflineStatus
 from catalogue_app.services.changes import Change, LedgerChanged
 from catalogue_app.services.database import Database, SeedReport
 from catalogue_app.services.ledger import (
     ImportRejected,
     ImportReport,
+    LedgerFilter,
     RecordedPurchase,
     StoredPurchase,
 )
-from catalogue_app.ui.briefing_dialog import BriefingDialog
-from catalogue_app.ui.compare_dialog import CompareDialog
+from catalogue_app.services.notices import ImportSummary
+from catalogue_app.services.server import LoginProfile, login_profile
+from catalogue_app.ui.bundle_dialogs import (
+    BUNDLE_FILTER,
+    MergeDialog,
+    TakeOfflineDialog,
+    day_text,
+    merged_sentence,
+)
+from catalogue_app.ui.catalogue_editing import RECORD_PURCHASE_KEYS, CatalogueEditing
+from catalogue_app.ui.conflicts_view import ConflictsView
 from catalogue_app.ui.context import UiContext
 from catalogue_app.ui.errors import show_failure
 from catalogue_app.ui.files import ask_open_path, ask_save_path, file_name, period_slug
@@ -50,6 +61,10 @@ from catalogue_app.ui.first_run import (
     remove_demonstration_data,
 )
 from catalogue_app.ui.help import GettingStartedDialog, ShortcutsDialog
+from catalogue_app.ui.home_view import HomeView
+from catalogue_app.ui.notices_view import NoticesView
+from catalogue_app.ui.operations import bundles as bundle_ops
+from catalogue_app.ui.operations import notices as notice_ops
 from catalogue_app.ui.operations import purchases as purchase_ops
 from catalogue_app.ui.operations.purchases import Edited
 from catalogue_app.ui.ops import ChangeHub, CommandOp, QueryOp
@@ -63,15 +78,21 @@ from catalogue_app.ui.settings import (
     WINDOW_VIEW,
     Settings,
 )
+from catalogue_app.ui.targets_dialog import TargetsDialog
 from catalogue_app.ui.undo import EditCommand, RecordCommand, VoidCommand
 from catalogue_app.ui.views import (
     CatalogueView,
     FrameworksView,
+    ListView,
     ProductsView,
     buyers_view,
     suppliers_view,
 )
 from catalogue_app.ui.widgets import SavedSearches
+
+if TYPE_CHECKING:  # the report dialogs load reportlab: imported when first opened
+    from catalogue_app.ui.briefing_dialog import BriefingDialog
+    from catalogue_app.ui.compare_dialog import CompareDialog
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +104,7 @@ class MainWindow(QMainWindow):
         self.ctx = UiContext(db, self.hub)
         self.saved = SavedSearches(self._settings)
         self.has_demo_data = False  # known once the first check has come back
+        self.login: LoginProfile | None = None  # on a shared server, once the server has said
         self._update_title()
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
@@ -91,12 +113,18 @@ class MainWindow(QMainWindow):
         self.frameworks = FrameworksView(self.ctx, self._settings)
         self.buyers = buyers_view(self.ctx, self._settings)
         self.purchases = PurchasesView(self.ctx, self._settings)
+        self.home = HomeView(self.ctx, self._settings)
+        self.notices = NoticesView(self.ctx, self._settings)
+        self.conflicts = ConflictsView(self.ctx, self._settings)
         self.views: list[CatalogueView] = [
+            self.home,  # Ctrl+0; the other views keep Ctrl+1 onwards
             self.products,
             self.frameworks,
             suppliers_view(self.ctx, self._settings),
             self.buyers,
             self.purchases,
+            self.notices,  # Ctrl+6
+            self.conflicts,  # Ctrl+7
         ]
         self.comparison: list[str] = []  # product codes chosen for comparison
         # the window's modeless dialogs, one of each at a time
@@ -104,9 +132,17 @@ class MainWindow(QMainWindow):
         self._compare_dialog: CompareDialog | None = None
         self._shortcuts_dialog: ShortcutsDialog | None = None
         self._getting_started: GettingStartedDialog | None = None
+        self._targets_dialog: TargetsDialog | None = None
+        self._offline_dialog: TakeOfflineDialog | None = None
+        self._merge_dialog: MergeDialog | None = None
         self.undo_stack = QUndoStack(self)
         self.purchases.edit_requested.connect(self.edit_purchase)
         self.purchases.void_requested.connect(self.void_purchase)
+        self.home.purchases_requested.connect(self.open_purchases)
+        self.home.framework_requested.connect(self.open_framework)
+        self.home.targets_requested.connect(self.edit_targets)
+        self.notices.record_requested.connect(self.open_notice_record)
+        self.conflicts.resolved.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self._build_layout()
         self._build_actions()
         self._build_toolbar()
@@ -118,6 +154,8 @@ class MainWindow(QMainWindow):
         self.products.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
         self.hub.changed.connect(self._changed)
         self.check_demo_data()
+        self.check_login()
+        self.check_offline_copy()
 
     # -- compatibility with the simple shell's names -------------------------------------------
     @property
@@ -137,7 +175,7 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName("Views")
-        for n, view in enumerate(self.views, start=1):
+        for n, view in enumerate(self.views):
             item = QListWidgetItem(view.title)
             item.setToolTip(f"{view.title} (Ctrl+{n})")
             self.sidebar.addItem(item)
@@ -183,6 +221,9 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.triggered.connect(lambda: self.import_purchases())
         file_menu.addAction(self.import_action)
+        self.import_notices_action = QAction("Import &notices…", self)
+        self.import_notices_action.triggered.connect(lambda: self.import_notices())
+        file_menu.addAction(self.import_notices_action)
         self.export_action = QAction("&Export purchases shown…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_action.triggered.connect(lambda: self.export_purchases())
@@ -191,6 +232,17 @@ class MainWindow(QMainWindow):
         self.briefing_action.setShortcut(QKeySequence("Ctrl+B"))
         self.briefing_action.triggered.connect(lambda: self.export_briefing())
         file_menu.addAction(self.briefing_action)
+        file_menu.addSeparator()
+        self.take_offline_action = QAction("Take &offline…", self)
+        self.take_offline_action.setStatusTip(
+            "Write the catalogue and the ledger to a bundle file to work on elsewhere"
+        )
+        self.take_offline_action.triggered.connect(lambda: self.take_offline())
+        file_menu.addAction(self.take_offline_action)
+        self.merge_action = QAction("&Merge changes…", self)
+        self.merge_action.setStatusTip("Merge a bundle of work done elsewhere into this ledger")
+        self.merge_action.triggered.connect(lambda: self.merge_changes())
+        file_menu.addAction(self.merge_action)
         file_menu.addSeparator()
         self.remove_demo_action = QAction("Remove &demonstration data…", self)
         self.remove_demo_action.setVisible(False)
@@ -221,7 +273,10 @@ class MainWindow(QMainWindow):
 
         purchases_menu = self.menuBar().addMenu("&Purchases")
         self.record_action = QAction("&Record purchase…", self)
-        self.record_action.setShortcut(QKeySequence.StandardKey.New)
+        # Ctrl+N where no catalogue kind applies (the catalogue views take it for their kind)
+        self.record_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.New), QKeySequence(RECORD_PURCHASE_KEYS)]
+        )
         self.record_action.triggered.connect(lambda: self.record_purchase())
         purchases_menu.addAction(self.record_action)
         self.record_product_action = QAction("Record purchase of the selected &product…", self)
@@ -235,6 +290,20 @@ class MainWindow(QMainWindow):
         self.void_action.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.void_action.triggered.connect(lambda: self.void_purchase(self.purchases.selected_id()))
         purchases_menu.addAction(self.void_action)
+
+        self.catalogue_editing = CatalogueEditing(
+            self,
+            self.ctx,
+            self.undo_stack,
+            self._settings,
+            self.saved,
+            lambda: self.comparison,
+            self.current_view,
+            self.statusBar().showMessage,
+        )
+        self.catalogue_editing.fill_menu(self.menuBar().addMenu("C&atalogue"))
+        for view in self.views:
+            self.catalogue_editing.install(view)
 
         compare_menu = self.menuBar().addMenu("&Compare")
         self.add_compare_action = QAction("&Add to comparison", self)
@@ -251,10 +320,10 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         self.view_actions = []
-        for n, view in enumerate(self.views, start=1):
+        for n, view in enumerate(self.views):
             action = QAction(view.title.replace("&", "&&"), self)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
-            action.triggered.connect(lambda _c=False, i=n - 1: self.show_view(i))
+            action.triggered.connect(lambda _c=False, i=n: self.show_view(i))
             view_menu.addAction(action)
             self.view_actions.append(action)
         view_menu.addSeparator()
@@ -325,6 +394,7 @@ class MainWindow(QMainWindow):
             self.edit_action,
             self.void_action,
             self.import_action,
+            self.merge_action,
             self.remove_demo_action,
         ]
 
@@ -334,6 +404,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(False)
             action.setToolTip(why)
             action.setStatusTip(why)
+        self.catalogue_editing.disable(reason)
 
     def _build_status_bar(self) -> None:
         self.count_label = QLabel()
@@ -347,12 +418,19 @@ class MainWindow(QMainWindow):
         self.read_only_label.setToolTip(self._db.read_only_reason or "")
         self.read_only_label.setVisible(self._db.read_only)
         self.statusBar().addPermanentWidget(self.read_only_label)
+        self.offline_label = QLabel()
+        self.offline_label.setObjectName("offlineMark")
+        self.offline_label.setAccessibleName("Offline copy")
+        self.offline_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.offline_label)
         self.statusBar().addPermanentWidget(self.database_label)
 
     # -- what the title says about the data ------------------------------------------------------
     def _update_title(self) -> None:
         # the application's name is added by the platform: the title says which database
         title = self._db.description
+        if self.login is not None:
+            title = f"{self.login.label} — {title}"
         if self.has_demo_data:
             title += " — includes demonstration data"
         if self._db.read_only:
@@ -362,6 +440,7 @@ class MainWindow(QMainWindow):
     def _changed(self, change: Change) -> None:
         if isinstance(change, LedgerChanged):
             self.check_demo_data()
+            self.check_offline_copy()
 
     def check_demo_data(self) -> QueryOp[bool]:
         """Ask (off the GUI thread) whether demonstration purchases are in the ledger."""
@@ -378,6 +457,61 @@ class MainWindow(QMainWindow):
         self.has_demo_data = present
         self.remove_demo_action.setVisible(present)
         self._update_title()
+
+    def check_offline_copy(self) -> QueryOp[OfflineStatus]:
+        """Ask (off the GUI thread) whether this is an offline copy, and what is unmerged."""
+        op = bundle_ops.read_offline_status(self, self.ctx).success(self._offline_checked)
+        op.run_in_background()
+        return op
+
+    def _offline_checked(self, status: OfflineStatus) -> None:
+        if not status.is_copy or status.copied_at is None:
+            self.offline_label.setVisible(False)
+            return
+        n = status.unmerged
+        self.offline_label.setText(
+            f"Offline copy from {day_text(status.copied_at)}, "
+            f"{n:,} change{'' if n == 1 else 's'} not yet merged"
+        )
+        self.offline_label.setToolTip(
+            f"Made from a bundle of {status.copied_from}. Write the changes made here with "
+            "File → Take offline…, then merge that bundle there with File → Merge changes…"
+        )
+        self.offline_label.setVisible(True)
+
+    def check_login(self) -> QueryOp[LoginProfile | None] | None:
+        """On a shared server, ask (off the GUI thread) who is logged in and what they may do."""
+        if self._db.backend != "postgresql":
+            return None
+        db = self._db
+        op = QueryOp(
+            self, lambda: login_profile(db), kind="login", doing="asking the server who you are"
+        ).success(self._login_checked)
+        op.run_in_background()
+        return op
+
+    def _login_checked(self, profile: LoginProfile | None) -> None:
+        """Name the login in the title and switch off what its role may not do."""
+        self.login = profile
+        self._update_title()
+        if profile is None or profile.role == "owner":
+            return
+        self.ctx.app.actor = profile.login
+        if not profile.may_record:
+            why = f"Not available: {profile.why_not('record or change purchases')}."
+            for action in self._writing_actions():
+                action.setEnabled(False)
+                action.setToolTip(why)
+                action.setStatusTip(why)
+        why = f"Not available: {profile.why_not('remove purchases')}."
+        self.remove_demo_action.setEnabled(False)
+        self.remove_demo_action.setToolTip(why)
+        if not profile.may_edit_catalogue:
+            self.catalogue_editing.disable(profile.why_not("change the catalogue"))
+            self.import_notices_action.setEnabled(False)
+            self.import_notices_action.setToolTip(
+                f"Not available: {profile.why_not('import notices')}."
+            )
 
     def _refused_read_only(self) -> bool:
         """Say why nothing can be changed, if so; true when the action must not go on."""
@@ -450,13 +584,14 @@ class MainWindow(QMainWindow):
             self.sidebar.setCurrentRow(index)
         self.count_label.setText(self.views[index].status_text())
         self.views[index].table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.catalogue_editing.view_changed(self.views[index], self.record_action)
 
     def _view_status(self, text: str) -> None:
         if self.sender() is self.current_view():
             self.count_label.setText(text)
 
     def focus_search(self) -> None:
-        self.show_view(0)
+        self.show_view(self.views.index(self.products))
         self.products.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.products.search_box.selectAll()
 
@@ -516,7 +651,7 @@ class MainWindow(QMainWindow):
         query = self.saved.all().get(name)
         if query is None:
             return
-        self.show_view(0)
+        self.show_view(self.views.index(self.products))
         self.products.set_query(query)
 
     def delete_search(self, name: str) -> None:
@@ -619,6 +754,8 @@ class MainWindow(QMainWindow):
     def selected_buyer(self) -> str | None:
         """The force or collaboration the current view has chosen, if it has one."""
         view = self.current_view()
+        if view is self.home:
+            return self.home.buyer_code() or None
         if view is self.buyers:
             return view.selected_key()
         if view is self.purchases:
@@ -626,9 +763,59 @@ class MainWindow(QMainWindow):
             return str(buyer) if buyer else None
         return None
 
+    def open_purchases(self, shown: LedgerFilter) -> None:
+        """The Purchases view filtered to ``shown`` (where Home's charts lead)."""
+        self.show_view(self.views.index(self.purchases))
+        self.purchases.show_filter(shown)
+
+    def open_framework(self, reference: str) -> None:
+        """The Frameworks view searched for ``reference``, whatever its status."""
+        self.show_view(self.views.index(self.frameworks))
+        self.frameworks.status.setCurrentIndex(0)
+        self.frameworks.search_box.setText(reference)
+
+    def open_notice_record(self, kind: str, key: str) -> None:
+        """A framework, supplier, product or purchase (by its product) a notice added."""
+        if kind == "framework":
+            self.open_framework(key)
+        elif kind == "purchase":
+            self.open_purchases(LedgerFilter(product=key, status="all"))
+        elif kind == "product":
+            self.show_view(self.views.index(self.products))
+            self.products.search_box.setText(key)
+        elif kind == "supplier":
+            view = next(v for v in self.views if v.objectName() == "suppliersView")
+            assert isinstance(view, ListView)
+
+            done = False
+
+            def select(_status: str = "") -> None:
+                nonlocal done
+                if done or not view.model.loaded:
+                    return
+                done = True
+                view.status_changed.disconnect(select)
+                view.table.selectRow(max(0, view.model.row_of(key)))
+
+            view.status_changed.connect(select)
+            self.show_view(self.views.index(view))
+            select()
+
+    def edit_targets(self, buyer: str) -> TargetsDialog:
+        """The savings targets, the buyer's first: add, edit and end them."""
+        if self._targets_dialog is not None and self._targets_dialog.isVisible():
+            return _raised(self._targets_dialog)
+        dialog = TargetsDialog(self.ctx, buyer, self)
+        dialog.targets_changed.connect(self.home.refresh)
+        dialog.show()
+        self._targets_dialog = dialog
+        return dialog
+
     def export_briefing(self) -> BriefingDialog:
         if self._briefing_dialog is not None and self._briefing_dialog.isVisible():
             return _raised(self._briefing_dialog)  # keep what the officer chose so far
+        from catalogue_app.ui.briefing_dialog import BriefingDialog
+
         dialog = BriefingDialog(
             self.ctx, self, settings=self._settings, buyer=self.selected_buyer()
         )
@@ -658,6 +845,8 @@ class MainWindow(QMainWindow):
             return None
         if self._compare_dialog is not None:
             self._compare_dialog.close()  # the new comparison replaces the old one
+        from catalogue_app.ui.compare_dialog import CompareDialog
+
         dialog = CompareDialog(
             self.ctx,
             self.comparison,
@@ -718,6 +907,67 @@ class MainWindow(QMainWindow):
         op = purchase_ops.import_purchases(self, self.ctx, Path(path)).success(self._imported)
         op.run_in_background()
         return op
+
+    def import_notices(self, path: str | None = None) -> CommandOp[ImportSummary] | None:
+        """Import published notices (an OCDS file) on a worker, with progress and Cancel."""
+        if self._refused_read_only():
+            return None
+        if path is None:
+            path = ask_open_path(
+                self,
+                self._settings,
+                "imports",
+                "Import notices",
+                "OCDS files (*.json *.jsonl *.ndjson *.gz);;All files (*)",
+            )
+            if path is None:
+                return None
+        op = notice_ops.import_notices(self, self.ctx, [Path(path)]).success(self._notices_imported)
+        op.run_in_background()
+        return op
+
+    def take_offline(self) -> TakeOfflineDialog:
+        """File → Take offline: choose whose ledger and what goes in, then write the bundle."""
+        if self._offline_dialog is not None and self._offline_dialog.isVisible():
+            return _raised(self._offline_dialog)
+        dialog = TakeOfflineDialog(self.ctx, self._settings, self)  # every buyer unless chosen
+        dialog.written.connect(
+            lambda report: self.statusBar().showMessage(f"Wrote the bundle {report.path}", 8000)
+        )
+        dialog.show()
+        self._offline_dialog = dialog
+        return dialog
+
+    def merge_changes(self, path: str | None = None) -> MergeDialog | None:
+        """File → Merge changes: choose a bundle, see what merging it would do, then merge."""
+        if self._refused_read_only():
+            return None
+        if self._merge_dialog is not None and self._merge_dialog.isVisible():
+            return _raised(self._merge_dialog)
+        if path is None:
+            path = ask_open_path(
+                self, self._settings, "imports", "Merge changes", f"{BUNDLE_FILTER};;All files (*)"
+            )
+            if path is None:
+                return None
+        dialog = MergeDialog(self.ctx, Path(path), self)
+        dialog.merged.connect(self._merged)
+        dialog.show()
+        self._merge_dialog = dialog
+        return dialog
+
+    def _merged(self, report: MergeReport) -> None:
+        self.statusBar().showMessage(merged_sentence(report), 10000)
+        if report.conflicts:
+            self.show_view(self.views.index(self.conflicts))
+
+    def _notices_imported(self, summary: ImportSummary) -> None:
+        self.notices.refresh()
+        self.show_view(self.views.index(self.notices))
+        if summary.refused:
+            QMessageBox.warning(self, "Some files were refused", summary.text())
+        else:
+            QMessageBox.information(self, "Notices imported", summary.text())
 
     def _imported(self, report: ImportReport | ImportRejected) -> None:
         if isinstance(report, ImportRejected):
