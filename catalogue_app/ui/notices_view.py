@@ -339,14 +339,6 @@ class NoticesView(ListView):
         kind, buyer = self.kind.currentData(), self.buyer_filter.currentData()
         return lambda line: notice_matches(line, words, kind, buyer)
 
-    def apply_filter(self) -> None:
-        """Show the notices the search and filters allow; the highlighted one stays if shown."""
-        followed = self.selected_key()
-        self.model.set_filter(self._matches())
-        if self.model.loaded:
-            self._select(followed)
-            self.status_changed.emit(self.status_text())
-
     def _changed(self, change: Change) -> None:
         if isinstance(change, CatalogueChanged) and self.model.loaded:
             self.refresh()

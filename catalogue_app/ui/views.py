@@ -548,6 +548,18 @@ class ListView(CatalogueView):
         self._loading = False
         self._report_error(exc)
 
+    def _matches(self) -> Callable[[Any], bool]:
+        """Which rows the view's search and filters let through: all, unless a view filters."""
+        return lambda _row: True
+
+    def apply_filter(self) -> None:
+        """Show the rows the search and filters allow; the highlighted one stays if shown."""
+        followed = self.selected_key()
+        self.model.set_filter(self._matches())
+        if self.model.loaded:
+            self._select(followed)
+            self.status_changed.emit(self.status_text())
+
 
 EXPIRING_DAYS = 365
 FRAMEWORK_STATUSES = (
@@ -659,14 +671,6 @@ class FrameworksView(ListView):
         words = self.search_box.text().lower().split()
         status, owner = self.status.currentData(), self.owner.currentData()
         return lambda row: framework_matches(row, words, status, owner)
-
-    def apply_filter(self) -> None:
-        """Show the frameworks the search and filters allow; the highlighted one stays if shown."""
-        followed = self.selected_key()
-        self.model.set_filter(self._matches())
-        if self.model.loaded:
-            self._select(followed)
-            self.status_changed.emit(self.status_text())
 
 
 def suppliers_view(ctx: UiContext, settings: Settings) -> ListView:
