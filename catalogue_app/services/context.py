@@ -73,5 +73,7 @@ def database_actor(db: Database) -> str:
     """Who the database says is acting: the server login, or the operating-system user."""
     if db.backend != "postgresql":
         return system_actor()
+    if db.url.username:  # the login the connection names is the server's session_user
+        return db.url.username
     with db.reading() as session:
         return str(session.execute(text("SELECT session_user")).scalar_one())
