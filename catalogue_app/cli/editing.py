@@ -35,34 +35,35 @@ from catalogue_app.cli.core import (
 from catalogue_app.cli.render import as_json
 from catalogue_app.domain.enums import SupplierStatus
 from catalogue_app.domain.errors import ValidationError
-from catalogue_app.services.editing import (
+from catalogue_app.services import editing
+from catalogue_app.services.editing.records import (
     SPECS,
-    CatalogueEditor,
-    CatalogueHistory,
-    Consequences,
-    EditResult,
     FieldSpec,
     FieldType,
-    HistoryEntry,
     Kind,
     OfferRecord,
     Record,
     RecordInvalid,
+    offer_line,
     parse_breaks,
     parse_record,
     record_values,
-)
-from catalogue_app.services.editing.records import offer_line, snapshot
-from catalogue_app.services.editing.sheets import (
-    CatalogueImportRejected,
-    CatalogueSheets,
-    describe,
-    outcome_of,
-    title_of,
+    snapshot,
 )
 
 if TYPE_CHECKING:
     from catalogue_app.services.context import AppContext
+    from catalogue_app.services.editing import Consequences, EditResult, HistoryEntry
+
+# The editor, the history reader and the spreadsheet round-trip load when a command
+# runs (``editing.CatalogueEditor`` and the like), not when the parser is built.
+
+
+def _sheets() -> Any:
+    from catalogue_app.services.editing import sheets
+
+    return sheets
+
 
 JSON_OR_TABLE = ("table", "json")
 # What an ``add`` fills in when the option is left out.
@@ -293,7 +294,7 @@ def _add(kind: Kind) -> Any:
             values.setdefault("price_from", ctx.today().isoformat())
         record = _parse(kind, values)
         try:
-            result = CatalogueEditor(ctx).create(record)
+            result = editing.CatalogueEditor(ctx).create(record)
         except RecordInvalid as exc:
             raise _with_flags(exc) from None
         _report(out, args.format, result)
@@ -303,7 +304,7 @@ def _add(kind: Kind) -> Any:
 
 def _edit(kind: Kind) -> Any:
     def edit(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-        editor = CatalogueEditor(ctx)
+        editor = editing.CatalogueEditor(ctx)
         current = editor.get(kind, _key(kind, args))
         given = _given(kind, args)
         if not given:
@@ -317,14 +318,16 @@ def _edit(kind: Kind) -> Any:
             result = editor.edit(record, expected=current)
         except RecordInvalid as exc:
             raise _with_flags(exc) from None
-        _report(out, args.format, result, unchanged=f"{title_of(current)} already says that")
+        _report(
+            out, args.format, result, unchanged=f"{_sheets().title_of(current)} already says that"
+        )
 
     return edit
 
 
 def _withdraw(kind: Kind) -> Any:
     def withdraw(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-        editor = CatalogueEditor(ctx)
+        editor = editing.CatalogueEditor(ctx)
         key = _key(kind, args)
         touches = editor.consequences(kind, key)
         result = editor.withdraw(
@@ -337,17 +340,17 @@ def _withdraw(kind: Kind) -> Any:
 
 def _reinstate(kind: Kind) -> Any:
     def reinstate(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-        _report(out, args.format, CatalogueEditor(ctx).reinstate(kind, _key(kind, args)))
+        _report(out, args.format, editing.CatalogueEditor(ctx).reinstate(kind, _key(kind, args)))
 
     return reinstate
 
 
 def framework_extend(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-    _report(out, args.format, CatalogueEditor(ctx).extend(args.key))
+    _report(out, args.format, editing.CatalogueEditor(ctx).extend(args.key))
 
 
 def supplier_suspend(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-    editor = CatalogueEditor(ctx)
+    editor = editing.CatalogueEditor(ctx)
     touches = editor.consequences(Kind.SUPPLIER, args.key)
     result = editor.suspend(
         args.key, reason=args.reason, since=args.since, status=args.supplier_status
@@ -389,7 +392,7 @@ def offers_set(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     offer = _parse(Kind.OFFER, values)
     assert isinstance(offer, OfferRecord)
     try:
-        result = CatalogueEditor(ctx).set_offer_prices(
+        result = editing.CatalogueEditor(ctx).set_offer_prices(
             args.framework,
             args.lot,
             args.product,
@@ -403,7 +406,7 @@ def offers_set(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def offers_end(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
-    editor = CatalogueEditor(ctx)
+    editor = editing.CatalogueEditor(ctx)
     versions = editor.offer_versions(args.framework, args.lot, args.product)
     day: date = args.on
     current = next(
@@ -438,7 +441,7 @@ def history(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _history(ctx: AppContext, kind: Kind, code: Sequence[str]) -> list[HistoryEntry]:
-    editor, reader = CatalogueEditor(ctx), CatalogueHistory(ctx)
+    editor, reader = editing.CatalogueEditor(ctx), editing.CatalogueHistory(ctx)
     text = " ".join(code)
     match kind:
         case Kind.LOT:
@@ -474,16 +477,18 @@ def _when(entry: HistoryEntry) -> str:
 
 def catalogue_export(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
     check_output(ctx, args.out, args.force)
-    summary = CatalogueSheets(ctx).export(
+    sheets = _sheets()
+    summary = sheets.CatalogueSheets(ctx).export(
         args.out, overwrite=args.force, protected=protected_paths(ctx)
     )
     out.write(as_json(summary.to_dict()) if args.format == "json" else summary.sentence() + ".\n")
 
 
 def catalogue_import(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    sheets = _sheets()
     try:
-        report = CatalogueSheets(ctx).import_book(args.file, dry_run=args.dry_run)
-    except CatalogueImportRejected as exc:
+        report = sheets.CatalogueSheets(ctx).import_book(args.file, dry_run=args.dry_run)
+    except sheets.CatalogueImportRejected as exc:
         # every bad cell on its own line; the sentence that follows says nothing changed
         err = sys.stderr
         for problem in exc.problems:
@@ -527,8 +532,8 @@ def _report(
                     "kind": c.kind.value,
                     "key": c.key,
                     "action": c.action,
-                    "outcome": outcome_of(c),
-                    "summary": describe(c),
+                    "outcome": _sheets().outcome_of(c),
+                    "summary": _sheets().describe(c),
                     "before": snapshot(c.before) if c.before else None,
                     "after": snapshot(c.after) if c.after else None,
                 }
@@ -542,11 +547,11 @@ def _report(
     if touches is not None and result.changed:
         record = result.changes[0].after
         assert record is not None
-        out.write(f"{_capital(title_of(record))} touches {touches}.\n")
+        out.write(f"{_capital(_sheets().title_of(record))} touches {touches}.\n")
     if not result.changed:
         out.write(_capital(unchanged) + ".\n")
     for c in result.changes:
-        out.write(_capital(describe(c)) + ".\n")
+        out.write(_capital(_sheets().describe(c)) + ".\n")
 
 
 def _capital(text: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from catalogue_app.cli.core import Subcommands, add_format, group, handles, iso_date, positive_int
 from catalogue_app.cli.render import render
-from catalogue_app.services.context import AppContext
-from catalogue_app.services.targets import Target, TargetDraft, TargetService
+
+if TYPE_CHECKING:
+    from catalogue_app.services.context import AppContext
+    from catalogue_app.services.targets import Target
 
 LIST_COLUMNS = ["id", "buyer", "start", "end", "amount", "description", "source"]
 
@@ -66,6 +68,8 @@ def _record(t: Target) -> dict[str, Any]:
 
 
 def list_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.targets import TargetService
+
     targets = TargetService(ctx).list_targets(args.buyer)
     records = [_record(t) for t in targets]
     if args.format == "table":
@@ -76,6 +80,8 @@ def list_(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def add(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.targets import TargetDraft, TargetService
+
     added = TargetService(ctx).add(
         TargetDraft(
             args.buyer,
@@ -91,6 +97,8 @@ def add(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def edit(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.targets import TargetDraft, TargetService
+
     service = TargetService(ctx)
     now = service.get(args.id)
     edited = service.edit(
@@ -109,5 +117,7 @@ def edit(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def end(ctx: AppContext, args: argparse.Namespace, out: TextIO) -> None:
+    from catalogue_app.services.targets import TargetService
+
     ended = TargetService(ctx).end(args.id, args.on)
     out.write(f"{ended.id} now ends on {ended.end.isoformat()}\n")
