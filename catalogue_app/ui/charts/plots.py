@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 import pyqtgraph as pg  # type: ignore[import-untyped]
@@ -32,6 +33,16 @@ from catalogue_app.ui.charts.theme import (
 )
 
 pg.setConfigOptions(antialias=True, background=BACKGROUND_HEX, foreground=INK_HEX)
+
+
+ZERO = Decimal("0.00")
+
+
+def plotted(amount: Decimal) -> float:
+    """Pounds as a drawing coordinate. Only geometry goes through float: the figures a
+    person reads (tips, labels) are formatted from the Decimal itself; axis ticks are
+    round marks on the drawing."""
+    return float(amount)
 
 
 def _day(d: date) -> str:
@@ -114,15 +125,21 @@ class SpendChart(_Plot):
     def __init__(self) -> None:
         super().__init__("Spend by financial year", {"left": MoneyAxis("left")})
         self.data: SpendByYear | None = None
+        # each year's segments as drawn: (bottom, top) per band, in plot units
+        self._segments: list[list[tuple[float, float]]] = []
 
     def show_data(self, data: SpendByYear) -> None:
         self.data = data
+        self._segments = []
+        for row in data.spend:
+            tops = list(accumulate(plotted(v) for v in row))
+            self._segments.append(list(zip([0.0, *tops[:-1]], tops, strict=True)))
         item = self.getPlotItem()
         item.clear()
         xs = list(range(len(data.years)))
         base = [0.0] * len(xs)
         for band, (category, colour) in enumerate(zip(data.bands, self.colours(), strict=True)):
-            heights = [float(row[band]) for row in data.spend]
+            heights = [segments[band][1] - segments[band][0] for segments in self._segments]
             if any(heights):
                 item.addItem(
                     pg.BarGraphItem(
@@ -154,19 +171,16 @@ class SpendChart(_Plot):
         year = round(point.x())
         if not 0 <= year < len(self.data.years) or abs(point.x() - year) > 0.31:
             return None
-        bottom = 0.0
-        for band, value in enumerate(self.data.spend[year]):
-            top = bottom + float(value)
-            if value and bottom <= point.y() < top:
+        for band, (bottom, top) in enumerate(self._segments[year]):
+            if bottom < top and bottom <= point.y() < top:
                 return year, band
-            bottom = top
         return None
 
     def segment_centre(self, year: int, band: int) -> QPoint:
         """Where a segment's middle is drawn (to point at it)."""
         assert self.data is not None
-        below = sum(float(v) for v in self.data.spend[year][:band])
-        return self.widget_point(year, below + float(self.data.spend[year][band]) / 2)
+        bottom, top = self._segments[year][band]
+        return self.widget_point(year, (bottom + top) / 2)
 
     def tip_at(self, point: QPointF) -> str:
         found = self.segment_at(point)
@@ -209,14 +223,14 @@ class SavingsChart(_Plot):
         planned = data.trajectory
         item.plot(
             [_stamp(d) for d, _ in planned],
-            [float(v) for _, v in planned],
+            [plotted(v) for _, v in planned],
             pen=pg.mkPen(TARGET_HEX, width=2, style=Qt.PenStyle.DashLine),
             name="Target trajectory",
         )
         realised = [(target.start, Decimal("0.00")), *target.cumulative]
         item.plot(
             [_stamp(d) for d, _ in realised],
-            [float(v) for _, v in realised],
+            [plotted(v) for _, v in realised],
             pen=pg.mkPen(ACCENT_HEX, width=2.5),
             symbol="o",
             symbolSize=5,
@@ -224,10 +238,12 @@ class SavingsChart(_Plot):
             symbolPen=None,
             name="Savings realised",
         )
-        line = pg.InfiniteLine(pos=float(target.amount), angle=0, pen=pg.mkPen(TARGET_HEX, width=1))
+        line = pg.InfiniteLine(
+            pos=plotted(target.amount), angle=0, pen=pg.mkPen(TARGET_HEX, width=1)
+        )
         item.addItem(line)
-        top = max(float(target.upper or target.amount), float(target.realised), 1.0)
-        item.setYRange(min(0.0, float(min((v for _, v in realised), default=0))), top * 1.08)
+        top = max(plotted(target.upper or target.amount), plotted(target.realised), 1.0)
+        item.setYRange(min(0.0, plotted(min((v for _, v in realised), default=ZERO))), top * 1.08)
         item.setXRange(_stamp(target.start), _stamp(target.end), padding=0.02)
 
     def month_at(self, point: QPointF) -> int | None:
