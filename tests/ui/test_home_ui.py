@@ -218,3 +218,21 @@ def test_home_fits_without_cutting_off(window, qtbot, size):
     assert page.width() <= home.page_scroll.viewport().width()  # never wider than the window
     for tile in home.tiles:
         assert tile.value.width() >= tile.value.sizeHint().width()  # figures never clipped
+
+
+def test_the_spend_chart_draws_years_without_spend_and_finds_its_segments(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from catalogue_app.services.dashboard import CategoryBand, SpendByYear
+    from catalogue_app.ui.charts.plots import SpendChart
+
+    chart = SpendChart()
+    qtbot.addWidget(chart)
+    years = [FinancialYear(2024), FinancialYear(2025)]
+    chart.show_data(SpendByYear(years, [], [[], []]))  # a login that may see no purchases
+    assert chart.segment_at(QPointF(0, 10)) is None
+    band = CategoryBand("34114200-1", "Police cars")
+    chart.show_data(SpendByYear(years, [band], [[Decimal("0.00")], [Decimal("500.00")]]))
+    assert chart.segment_at(QPointF(0, 10)) is None  # nothing drawn in 2024/25
+    assert chart.segment_at(QPointF(1, 250)) == (1, 0)
+    assert chart.segment_at(QPointF(1, 600)) is None

@@ -133,7 +133,8 @@ class SpendChart(_Plot):
         self._segments = []
         for row in data.spend:
             tops = list(accumulate(plotted(v) for v in row))
-            self._segments.append(list(zip([0.0, *tops[:-1]], tops, strict=True)))
+            # each bottom is the top below it; a year with no bands has no segments
+            self._segments.append(list(zip([0.0, *tops], tops, strict=False)))
         item = self.getPlotItem()
         item.clear()
         xs = list(range(len(data.years)))
