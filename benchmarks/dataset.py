@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from catalogue_app.paths import db_dir
 from catalogue_app.services.database import open_database
 
 ROOT = Path(__file__).resolve().parent
-CACHE = ROOT / "cache"
+# CATALOGUE_BENCH_CACHE keeps a second cache (for example while comparing two versions of db/)
+CACHE = Path(os.environ.get("CATALOGUE_BENCH_CACHE", ROOT / "cache"))
 PACKAGE = ROOT.parent / "catalogue_app"
 
 
