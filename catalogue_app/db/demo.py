@@ -3,8 +3,9 @@
 The same seed always gives the same purchases (ids, dates, prices), whatever
 the date today. Every demo purchase is recorded by ``DEMO_RECORDER`` and says
 in its notes that it is illustrative, so no screen or briefing can pass it off
-as a real call-off. The generator writes through SQLAlchemy Core in batches so
-that it scales to the benchmark's millions of rows.
+as a real call-off. The generator writes its rows in batches through the
+database driver (db/bulk.py) so that it scales to the benchmark's millions of
+rows.
 
 A demo purchase is one recorded by ``DEMO_RECORDER`` that no audit event ever
 brought into being: every real purchase has its recording event, so a real
@@ -14,7 +15,6 @@ officer whose login happens to be "demo" is never taken for demonstration data.
 from __future__ import annotations
 
 import random
-import uuid
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,12 +22,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from itertools import accumulate
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, exists, insert, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
+from catalogue_app.db.bulk import BulkInsert, scaled
 from catalogue_app.db.revisions import fill_first_revisions
 from catalogue_app.domain.money import round_money, split_largest_remainder
 from catalogue_app.domain.periods import FinancialYear
@@ -54,9 +55,6 @@ class _Offer:
     last_day: date  # the earlier of the framework's effective end and valid_to
     ceiling: Decimal
     breaks: tuple[PriceBreak, ...]
-
-    def active_on(self, day: date) -> bool:
-        return self.first_day <= day <= self.last_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +130,7 @@ def generate_demo_history(
     year_weights = list(accumulate(float(3 + i) for i in range(len(years))))
     sequence: dict[tuple[str, int], int] = {}
 
-    purchase_rows: list[dict] = []
-    share_rows: list[dict] = []
+    out = _Writers(session)
     written = 0
     for _ in range(purchases):
         fy = _pick(rng, years, year_weights)
@@ -145,46 +142,126 @@ def generate_demo_history(
             while buyer.collaboration_id is not None:
                 buyer = _pick(rng, buyers, buyer_cum)
         product = _pick(rng, products, product_weights)
-        row = _purchase_row(rng, product, buyer, day, sequence)
-        purchase_rows.append(row)
+        row, total = _purchase_row(rng, product, buyer, out.day(day), sequence)
+        out.purchases.append(row)
         if buyer.collaboration_id:
-            total = row["unit_price"] * row["quantity"]
-            shares = split_largest_remainder(total, [fte for _, fte in members])
-            share_rows.extend(
-                {"purchase_id": row["id"], "force_id": f, "amount": amount}
-                for (f, _), amount in zip(members, shares, strict=True)
-            )
-        if len(purchase_rows) >= BATCH:
-            written += _flush(session, purchase_rows, share_rows)
-    written += _flush(session, purchase_rows, share_rows)
+            out.shares.extend(_share_rows(row[0], day, members, total))
+        if len(out.purchases) >= BATCH:
+            written += out.flush()
+    written += out.flush()
     fill_first_revisions(session, DEMO_ORIGIN)
     return written
 
 
-def _flush(session: Session, purchase_rows: list[dict], share_rows: list[dict]) -> int:
-    # Core inserts of the tables (not the ORM's bulk path): one executemany each.
-    n = len(purchase_rows)
-    if purchase_rows:
-        session.execute(insert(m.Purchase.__table__), purchase_rows)
-    if share_rows:
-        session.execute(insert(m.PurchaseShare.__table__), share_rows)
-    purchase_rows.clear()
-    share_rows.clear()
-    return n
+# The purchase columns the generator fills, in the order _purchase_row gives their values.
+PURCHASE_COLUMNS = (
+    "id",
+    "order_reference",
+    "buyer_force_id",
+    "buyer_collaboration_id",
+    "product_id",
+    "lot_id",
+    "quantity",
+    "unit_price",
+    "baseline_unit_price",
+    "order_date",
+    "recorded_by",
+    "recorded_at",
+    "status",
+    "void_reason",
+    "notes",
+    "revision",
+    "reference_repeat",
+)
+
+
+def _share_rows(
+    purchase_id: str, day: date, members: list[tuple[int, Decimal]], total: Decimal
+) -> list[dict[str, Any]]:
+    """A joint purchase's share rows: every member force's part of ``total`` to the penny.
+
+    The one place share rows are built; written as the columns these mappings name.
+    """
+    shares = split_largest_remainder(total, [fte for _, fte in members])
+    return [
+        {
+            "purchase_id": purchase_id,
+            "force_id": f,
+            "amount": amount,
+            "order_date": day,
+            "status": "active",
+        }
+        for (f, _), amount in zip(members, shares, strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """What every purchase ordered on one day shares, converted once for the driver."""
+
+    day: date
+    financial_year: int
+    drift: Decimal
+    order_date: object  # the date as the driver takes it
+    recorded_at: object  # 09:00 UTC the next day, as the driver takes it
+
+
+class _Writers:
+    """Purchases (as value tuples) and shares (as mappings) waiting to be written."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._purchase_out = BulkInsert(session, m.Purchase.__table__, PURCHASE_COLUMNS)
+        self._days: dict[date, _Day] = {}
+        self.purchases: list[tuple[Any, ...]] = []
+        self.shares: list[dict[str, Any]] = []
+
+    def day(self, day: date) -> _Day:
+        known = self._days.get(day)
+        if known is None:
+            fy = FinancialYear.containing(day).start_year
+            recorded = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=UTC)
+            known = self._days[day] = _Day(
+                day,
+                fy,
+                _drift(fy),
+                self._purchase_out.value("order_date", day),
+                self._purchase_out.value("recorded_at", recorded),
+            )
+        return known
+
+    def flush(self) -> int:
+        """Write what is waiting, one executemany per table; return how many purchases."""
+        n = len(self.purchases)
+        self._purchase_out.write(self.purchases)
+        if self.shares:
+            share_out = BulkInsert(self._session, m.PurchaseShare.__table__, list(self.shares[0]))
+            share_out.write(share_out.tuples(self.shares))
+        self.purchases.clear()
+        self.shares.clear()
+        return n
+
+
+def _uuid4(bits: int) -> str:
+    """The text of ``uuid.UUID(int=bits, version=4)``, without building the object."""
+    bits = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _purchase_row(
     rng: random.Random,
     product: _Product,
     buyer: _Buyer,
-    day: date,
+    day: _Day,
     sequence: dict[tuple[str, int], int],
-) -> dict:
+) -> tuple[tuple[Any, ...], Decimal]:
+    """A purchase's values in PURCHASE_COLUMNS order, ready for the driver, and its total."""
     quantity = _quantity(rng, product.list_price)
-    fy = FinancialYear.containing(day).start_year
-    drift = _drift(fy)
+    fy = day.financial_year
+    drift = day.drift
     baseline = round_money(product.list_price * drift)
-    active = [o for o in product.offers if o.active_on(day)]
+    active = [o for o in product.offers if o.first_day <= day.day <= o.last_day]
     lot_id = None
     if active and rng.random() < 0.85:
         offer = rng.choice(active)
@@ -194,26 +271,27 @@ def _purchase_row(
         discount = Decimal(rng.randrange(0, 6)) / 100
         unit = round_money(baseline * (1 - discount))
     key = (buyer.prefix, fy)
-    sequence[key] = sequence.get(key, 0) + 1
-    recorded = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=UTC)
-    return {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "order_reference": f"{buyer.prefix}/{fy}/{sequence[key]:05d}",
-        "buyer_force_id": buyer.force_id,
-        "buyer_collaboration_id": buyer.collaboration_id,
-        "product_id": product.id,
-        "lot_id": lot_id,
-        "quantity": quantity,
-        "unit_price": unit,
-        "baseline_unit_price": baseline,
-        "order_date": day,
-        "recorded_by": DEMO_RECORDER,
-        "recorded_at": recorded,
-        "status": "active",
-        "void_reason": None,
-        "notes": DEMO_NOTE,
-        "revision": 1,
-    }
+    sequence[key] = number = sequence.get(key, 0) + 1
+    row = (
+        _uuid4(rng.getrandbits(128)),
+        f"{buyer.prefix}/{fy}/{number:05d}",
+        buyer.force_id,
+        buyer.collaboration_id,
+        product.id,
+        lot_id,
+        quantity,
+        scaled(unit),
+        scaled(baseline),
+        day.order_date,
+        DEMO_RECORDER,
+        day.recorded_at,
+        "active",
+        None,
+        DEMO_NOTE,
+        1,
+        0,
+    )
+    return row, unit * quantity
 
 
 @cache

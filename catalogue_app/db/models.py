@@ -489,13 +489,24 @@ class PurchaseShare(Base):
     purchase_id: Mapped[str] = mapped_column(ForeignKey("purchases.id"), index=True)
     force_id: Mapped[int] = mapped_column(ForeignKey("forces.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
+    # the purchase's, kept in step with it (migration 0014), so that a force's shares in
+    # a period are read from one index without looking up each purchase
+    order_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
 
     purchase: Mapped[Purchase] = relationship(back_populates="shares")
     force: Mapped[Force] = relationship()
 
     __table_args__ = (
         UniqueConstraint("purchase_id", "force_id", name="uq_purchase_shares_pair"),
-        Index("ix_purchase_shares_force_cover", "force_id", "purchase_id", "amount"),
+        Index(
+            "ix_purchase_shares_force_period",
+            "force_id",
+            "status",
+            "order_date",
+            "purchase_id",
+            "amount",
+        ),
     )
 
 

@@ -4,7 +4,7 @@ Built on top of the reference catalogue (its categories and forces), with
 generated suppliers, products, frameworks, lots and offers whose names and
 prices look like the real ones. Every generated record is marked illustrative
 and names itself synthetic. Deterministic for a given seed; written with
-SQLAlchemy Core in batches.
+the driver's executemany in batches.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import FromClause, select
 from sqlalchemy.orm import Session
 
 from catalogue_app.db import models as m
+from catalogue_app.db.bulk import BulkInsert
 from catalogue_app.domain.money import round_money
 
 SOURCE = "Synthetic: generated for benchmarks; not a real product, supplier or price."
@@ -78,6 +80,13 @@ _PRICE_RANGE = {
 }
 
 
+def _write(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> None:
+    """Insert generated rows with the driver's executemany (see db/bulk.py)."""
+    if rows:
+        out = BulkInsert(session, table, list(rows[0]))
+        out.write(out.tuples(rows))
+
+
 def _company(rng: random.Random, n: int) -> str:
     stem = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
     kind = rng.choice(["Systems", "Solutions", "Supplies", "Technologies", "Group"])
@@ -110,7 +119,7 @@ def generate_synthetic_catalogue(
     ]
     for row in rng.sample(supplier_rows, max(1, suppliers // 100)):
         row["status"] = rng.choice(["suspended", "excluded"])
-    session.execute(insert(m.Supplier.__table__), supplier_rows)
+    _write(session, m.Supplier.__table__, supplier_rows)
     supplier_ids = list(
         session.scalars(select(m.Supplier.id).where(m.Supplier.code.like("syn-supplier-%")))
     )
@@ -146,10 +155,10 @@ def generate_synthetic_catalogue(
         )
         product_meta.append((supplier_id, price, start))
         if len(product_rows) >= BATCH:
-            session.execute(insert(m.Product.__table__), product_rows)
+            _write(session, m.Product.__table__, product_rows)
             product_rows.clear()
     if product_rows:
-        session.execute(insert(m.Product.__table__), product_rows)
+        _write(session, m.Product.__table__, product_rows)
     product_ids = list(
         session.scalars(
             select(m.Product.id).where(m.Product.code.like("SYN-%")).order_by(m.Product.code)
@@ -167,8 +176,9 @@ def generate_synthetic_catalogue(
         else:
             price_rows.append((product_id, start, price))
     for first in range(0, len(price_rows), BATCH):
-        session.execute(
-            insert(m.ProductPrice.__table__),
+        _write(
+            session,
+            m.ProductPrice.__table__,
             [
                 {"product_id": pid, "effective_from": day, "list_price": price}
                 for pid, day, price in price_rows[first : first + BATCH]
@@ -196,7 +206,7 @@ def generate_synthetic_catalogue(
                 "illustrative": True,
             }
         )
-    session.execute(insert(m.Framework.__table__), framework_rows)
+    _write(session, m.Framework.__table__, framework_rows)
     framework_ids = list(
         session.scalars(select(m.Framework.id).where(m.Framework.reference.like("SYN-FW-%")))
     )
@@ -211,7 +221,7 @@ def generate_synthetic_catalogue(
         for fid in framework_ids
         for n in range(1, rng.randint(2, 5))
     ]
-    session.execute(insert(m.Lot.__table__), lot_rows)
+    _write(session, m.Lot.__table__, lot_rows)
     lots = session.execute(
         select(m.Lot.id, m.Framework.start_date)
         .join(m.Framework)
@@ -233,9 +243,10 @@ def generate_synthetic_catalogue(
                 }
             )
     for first in range(0, len(offer_rows), BATCH):
-        session.execute(insert(m.Offer.__table__), offer_rows[first : first + BATCH])
-    session.execute(
-        insert(m.lot_suppliers),
+        _write(session, m.Offer.__table__, offer_rows[first : first + BATCH])
+    _write(
+        session,
+        m.lot_suppliers,
         [{"lot_id": lot, "supplier_id": sup} for lot, sup in sorted(lot_suppliers)],
     )
     offers = session.execute(
@@ -251,8 +262,8 @@ def generate_synthetic_catalogue(
             quantity *= rng.choice([5, 10, 20])
             price = round_money(price * Decimal(rng.randint(90, 98)) / 100)
             break_rows.append({"offer_id": offer_id, "min_quantity": quantity, "unit_price": price})
-    for start in range(0, len(break_rows), BATCH):
-        session.execute(insert(m.PriceBreakRow.__table__), break_rows[start : start + BATCH])
+    for first in range(0, len(break_rows), BATCH):
+        _write(session, m.PriceBreakRow.__table__, break_rows[first : first + BATCH])
     return {
         "suppliers": suppliers,
         "products": products,

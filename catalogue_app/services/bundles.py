@@ -1145,7 +1145,8 @@ class _Merge:
                     }
                 )
                 new_shares.extend(
-                    {"purchase_id": pid, "force_id": f, "amount": a} for f, a in shares.items()
+                    {"purchase_id": pid, "force_id": f, "amount": a, **_dated(values)}
+                    for f, a in shares.items()
                 )
                 current[pid] = 1
                 landed[(pid, 1)] = rid
@@ -1399,7 +1400,7 @@ def _land_branch_purchase(s: Session, purchase_id: str, codes: Codes) -> None:
         s.execute(
             insert(cast(Table, m.PurchaseShare.__table__)),
             [
-                {"purchase_id": purchase_id, "force_id": f, "amount": a}
+                {"purchase_id": purchase_id, "force_id": f, "amount": a, **_dated(first_values)}
                 for f, a in first_shares.items()
             ],
         )
@@ -1649,6 +1650,11 @@ def _resolve_revision(
     )
 
 
+def _dated(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A share's copy of its purchase's order date and status."""
+    return {"order_date": values["order_date"], "status": values["status"]}
+
+
 def _new_purchase(
     s: Session,
     values: Mapping[str, Any],
@@ -1674,7 +1680,10 @@ def _new_purchase(
     if shares:
         s.execute(
             insert(cast(Table, m.PurchaseShare.__table__)),
-            [{"purchase_id": pid, "force_id": f, "amount": a} for f, a in shares.items()],
+            [
+                {"purchase_id": pid, "force_id": f, "amount": a, **_dated(values)}
+                for f, a in shares.items()
+            ],
         )
     first_revisions(s, [row], {pid: shares}, action="create")
     stored = queries.stored_where(s, P.id == pid)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     case,
@@ -403,20 +404,27 @@ def _spend_by_year(s: Session, buyer: Buyer, end: date) -> SpendByYear:
 def _renewals(s: Session, buyer: Buyer, start: date, end: date, today: date) -> list[Renewal]:
     """The frameworks the buyer has bought through that end within the horizon, and those
     that have ended yet were bought through in the period."""
-    used = _rows(
-        s,
-        select(m.Lot.framework_id, m.Lot.number, func.max(P.order_date))
-        .join(m.Lot, P.lot_id == m.Lot.id)
-        .group_by(m.Lot.framework_id, m.Lot.number),
-        buyer,
-        None,
-        None,
-    )
+    # grouped by lot over the index the buyer's purchases are read from: a condition on
+    # the lot column, or grouping by it bare, makes SQLite read them through the lot
+    # index instead, every buyer's; purchases off framework are group 0
+    lot = func.coalesce(P.lot_id, 0)
+    by_lot: dict[int, date] = {}
+    for lot_id, latest in _rows(
+        s, select(lot, func.max(P.order_date)).group_by(lot), buyer, None, None
+    ):
+        if lot_id:
+            by_lot[lot_id] = max(latest, by_lot.get(lot_id, latest))
     lots: dict[int, list[str]] = defaultdict(list)
     last: dict[int, date] = {}
-    for framework_id, number, latest in used:
-        lots[framework_id].append(number)
-        last[framework_id] = max(latest, last.get(framework_id, latest))
+    framework_of: dict[Any, int] = {}
+    for lot_id, framework_id, number in s.execute(
+        select(m.Lot.id, m.Lot.framework_id, m.Lot.number)
+    ):
+        framework_of[lot_id] = framework_id
+        if lot_id in by_lot:
+            latest = by_lot[lot_id]
+            lots[framework_id].append(number)
+            last[framework_id] = max(latest, last.get(framework_id, latest))
     horizon = add_months(today, HORIZON_MONTHS)
     chosen = []
     for fw in s.scalars(select(m.Framework).where(m.Framework.id.in_(list(lots)))):
@@ -425,15 +433,18 @@ def _renewals(s: Session, buyer: Buyer, start: date, end: date, today: date) -> 
         expired_in_use = term.effective_end < today and last[fw.id] >= start
         if ending or expired_in_use:
             chosen.append((fw, term, expired_in_use))
-    capped = [fw.id for fw, _, _ in chosen if fw.max_value is not None]
-    spent = dict(
-        s.execute(
-            select(m.Lot.framework_id, SPEND)
-            .join(m.Lot, P.lot_id == m.Lot.id)
-            .where(P.status == PurchaseStatus.ACTIVE, m.Lot.framework_id.in_(capped))
-            .group_by(m.Lot.framework_id)
-        ).all()
-    )
+    # all spend through each capped framework, lot by lot from the (lot, status) index
+    capped = {fw.id for fw, _, _ in chosen if fw.max_value is not None}
+    spent: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for capped_lot, amount in s.execute(
+        select(P.lot_id, SPEND)
+        .where(
+            P.lot_id.in_([lot for lot, fw in framework_of.items() if fw in capped]),
+            P.status == PurchaseStatus.ACTIVE,
+        )
+        .group_by(P.lot_id)
+    ):
+        spent[framework_of[capped_lot]] += amount or ZERO
     result = [
         Renewal(
             fw.reference,
@@ -480,56 +491,94 @@ def _concentration(s: Session, buyer: Buyer, start: date, end: date) -> Concentr
         {mb.force_id for mb in buyer.members} if buyer.kind is BuyerKind.COLLABORATION else None
     )
     several = 2 if members is not None else 3
-    dependencies = _dependencies(s, start, end, members, several)
-    if members is None:  # a force: the dependencies it shares with other forces
-        dependencies = [d for d in dependencies if buyer.name in d.forces]
+    # a force: the dependencies it shares with other forces
+    of = buyer.id if members is None else None
+    dependencies = _dependencies(s, start, end, members, several, of)
     return Concentration(total, top[:TOP_SUPPLIERS], hhi, dependencies, several)
 
 
-def _dependencies(
-    s: Session, start: date, end: date, forces: set[int] | None, several: int
-) -> list[Dependency]:
-    """Suppliers holding at least :data:`DEPENDENCY_SHARE` of each of ``several`` or more
-    forces' spend on one category in the period (a force's own purchases and its shares
-    of joint purchases); ``forces`` None means every force."""
-    in_period = (P.status == PurchaseStatus.ACTIVE, P.order_date >= start, P.order_date <= end)
-    share = m.PurchaseShare
+def _dependent(
+    s: Session, start: date, end: date, forces: set[int] | None, categories: set[int] | None
+) -> dict[tuple[int, int], list[int]]:
+    """(supplier id, category id) → the forces (of ``forces``, None for all) that spent at
+    least :data:`DEPENDENCY_FLOOR` on the category in the period, at least
+    :data:`DEPENDENCY_SHARE` of it with the supplier. Summed and ranked by the database:
+    each buyer's purchases come from its (buyer, order date, …) index, one buyer after
+    another, and only each force's largest supplier per category comes back."""
+    product, share = m.Product, m.PurchaseShare
+    in_period = [P.status == PurchaseStatus.ACTIVE, P.order_date >= start, P.order_date <= end]
+    if categories is not None:
+        in_period.append(
+            P.product_id.in_(select(product.id).where(product.category_id.in_(categories)))
+        )
+    ids = set(s.scalars(select(m.Force.id))) if forces is None else forces
     own = select(
         P.buyer_force_id.label("force_id"),
         P.product_id.label("product_id"),
-        (P.quantity * P.unit_price).label("amount"),
-    ).where(*in_period, P.buyer_force_id.is_not(None))
-    # only joint purchases have shares: read them from the collaborations' purchases
+        (P.quantity * P.unit_price).label("pence"),
+    ).where(P.buyer_force_id.in_(ids), *in_period)
+    # the forces' shares of joint purchases, found from the collaborations' purchases
     shared = (
         select(share.force_id, P.product_id, share.amount)
         .select_from(P)
         .join(share, share.purchase_id == P.id)
-        .where(*in_period, P.buyer_collaboration_id.is_not(None))
+        .where(
+            P.buyer_collaboration_id.in_(select(m.Collaboration.id).scalar_subquery()),
+            *in_period,
+            share.force_id.in_(ids),
+        )
     )
-    if forces is not None:
-        own = own.where(P.buyer_force_id.in_(forces))
-        shared = shared.where(share.force_id.in_(forces))
     bought = union_all(own, shared).subquery()
-    stmt = (
+    grouped = (
         select(
             bought.c.force_id,
-            m.Product.category_id,
-            m.Product.supplier_id,
-            type_coerce(func.sum(bought.c.amount), Money()),
+            product.category_id,
+            product.supplier_id,
+            type_coerce(func.sum(bought.c.pence), BigInteger()).label("pence"),
         )
-        .join(m.Product, m.Product.id == bought.c.product_id)
-        .group_by(bought.c.force_id, m.Product.category_id, m.Product.supplier_id)
+        .join(product, product.id == bought.c.product_id)
+        .group_by(bought.c.force_id, product.category_id, product.supplier_id)
+        .subquery()
     )
-    # (force id, category id) → supplier id → spend
-    spend: dict[tuple[Any, Any], dict[Any, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for force, category, supplier, amount in s.execute(stmt):
-        spend[(force, category)][supplier] += amount or ZERO
+    per_category = (grouped.c.force_id, grouped.c.category_id)
+    ranked = select(
+        grouped,
+        func.sum(grouped.c.pence).over(partition_by=per_category).label("total"),
+        func.row_number()
+        .over(
+            partition_by=per_category,
+            order_by=(grouped.c.pence.desc(), grouped.c.supplier_id),
+        )
+        .label("place"),
+    ).subquery()
+    share_1000 = int(DEPENDENCY_SHARE * 1000)
+    stmt = select(ranked.c.supplier_id, ranked.c.category_id, ranked.c.force_id).where(
+        ranked.c.place == 1,
+        ranked.c.total >= int(DEPENDENCY_FLOOR * 100),
+        ranked.c.pence * 1000 >= ranked.c.total * share_1000,
+    )
     dependent: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for (force, category), suppliers in spend.items():
-        total = sum(suppliers.values(), ZERO)
-        supplier, most = max(suppliers.items(), key=lambda kv: kv[1])
-        if total >= DEPENDENCY_FLOOR and most >= total * DEPENDENCY_SHARE:
-            dependent[(supplier, category)].append(force)
+    for supplier, category, force in s.execute(stmt):
+        dependent[(supplier, category)].append(force)
+    return dependent
+
+
+def _dependencies(
+    s: Session, start: date, end: date, forces: set[int] | None, several: int, of: int | None
+) -> list[Dependency]:
+    """Suppliers holding at least :data:`DEPENDENCY_SHARE` of each of ``several`` or more
+    forces' spend on one category in the period (a force's own purchases and its shares
+    of joint purchases); ``forces`` None means every force. With ``of`` (a force), only
+    the dependencies that force is one of: its own are read first, then every force's
+    spend on just those categories."""
+    if of is not None:
+        mine = _dependent(s, start, end, {of}, None)
+        if not mine:
+            return []
+        dependent = _dependent(s, start, end, forces, {category for _s, category in mine})
+        dependent = {key: ids for key, ids in dependent.items() if key in mine}
+    else:
+        dependent = _dependent(s, start, end, forces, None)
     found = {key: ids for key, ids in dependent.items() if len(ids) >= several}
     if not found:
         return []
@@ -555,19 +604,45 @@ def _dependencies(
     return sorted(result, key=lambda d: (-len(d.forces), d.supplier, d.category))
 
 
+def _most_bought(s: Session, products: dict[str, int], start: date, end: date) -> str | None:
+    """The code of the product of ``products`` (code → id) bought most often in the period
+    (the first code of those bought as often). Counted buyer by buyer from the buyers'
+    (buyer, order date, …) indexes, which hold the product: no purchase row is read."""
+    if not products:
+        return None
+    counted: dict[int, int] = defaultdict(int)
+    chosen = (
+        P.status == PurchaseStatus.ACTIVE,
+        P.order_date >= start,
+        P.order_date <= end,
+        P.product_id.in_(products.values()),
+    )
+    for column, table in ((P.buyer_force_id, m.Force), (P.buyer_collaboration_id, m.Collaboration)):
+        for product, n in s.execute(
+            select(P.product_id, func.count())
+            .where(column.in_(select(table.id).scalar_subquery()), *chosen)
+            .group_by(P.product_id)
+        ):
+            counted[product] += n
+    ranked = sorted((-counted[pid], code) for code, pid in products.items() if counted[pid])
+    return ranked[0][1] if ranked else None
+
+
 def _adoption(s: Session, buyer: Buyer, start: date, end: date, champion: str | None) -> Adoption:
     """Each force's adoption of one champion product by the end of the period (bought it,
     shared in a joint purchase of it, or belonged to a collaboration that bought it on the
     day), with its purchases and spend in the period. Without ``champion``: the champion
     bought most often in the period."""
-    champions = [
-        (code, name)
-        for code, name in s.execute(
-            select(m.Product.code, m.Product.name)
-            .where(m.Product.status == "champion")
-            .order_by(m.Product.name)
-        )
-    ]
+    # sorted here: ordered by name, the database would read every product by its name
+    found = sorted(
+        s.execute(
+            select(m.Product.name, m.Product.code, m.Product.id).where(
+                m.Product.status == "champion"
+            )
+        ).all()
+    )
+    champion_ids = {code: pid for _name, code, pid in found}
+    champions = [(code, name) for name, code, _pid in found]
     buyer_forces = (
         tuple(mb.code for mb in buyer.members)
         if buyer.kind is BuyerKind.COLLABORATION
@@ -576,19 +651,9 @@ def _adoption(s: Session, buyer: Buyer, start: date, end: date, champion: str | 
     forces = s.execute(select(m.Force.id, m.Force.code, m.Force.name).order_by(m.Force.name)).all()
     codes = {c for c, _ in champions}
     if champion not in codes:
-        champion = s.scalar(
-            select(m.Product.code)
-            .join(P, P.product_id == m.Product.id)
-            .where(
-                m.Product.status == "champion",
-                P.status == PurchaseStatus.ACTIVE,
-                P.order_date >= start,
-                P.order_date <= end,
-            )
-            .group_by(m.Product.code)
-            .order_by(func.count().desc(), m.Product.code)
-            .limit(1)
-        ) or (champions[0][0] if champions else None)
+        champion = _most_bought(s, champion_ids, start, end) or (
+            champions[0][0] if champions else None
+        )
     if champion is None:
         return Adoption(None, "", champions, [], buyer_forces)
     product_id = s.scalar(select(m.Product.id).where(m.Product.code == champion))

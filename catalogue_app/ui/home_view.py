@@ -66,6 +66,49 @@ SUPPLIER_COLUMNS = [
 ]
 
 
+# Plain Python modules (no Qt) that importing pyqtgraph and the charts loads
+PLAIN_MODULES = (
+    "numpy",
+    "xml.etree.ElementTree",
+    "multiprocessing",
+    "cProfile",
+    "pydoc",
+    "subprocess",
+    "importlib.resources",
+    "catalogue_app.ui.charts.theme",
+)
+# The Qt modules pyqtgraph imports besides those the app has loaded, and how many of the
+# Qt classes it copies to make in one turn of the event loop
+QT_EXTRA_MODULES = ("PySide6.QtSvg", "PySide6.QtOpenGLWidgets", "PySide6.QtTest")
+QT_NAMES_PER_TURN = 40
+
+
+def _qt_warming_steps() -> list[tuple[str, Callable[[], None]]]:
+    """Steps that load the Qt modules pyqtgraph imports and make, a few dozen at a time,
+    the Qt classes it copies from QtCore, QtGui and QtWidgets (each is made on first use)."""
+
+    def load(name: str) -> None:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pyqtgraph does without it
+            return
+
+    def touch(module: ModuleType, names: list[str]) -> None:
+        for name in names:
+            getattr(module, name, None)
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        (f"load {name}", partial(load, name)) for name in QT_EXTRA_MODULES
+    ]
+    for module_name in ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"):
+        module = importlib.import_module(module_name)
+        names = dir(module)
+        for n in range(0, len(names), QT_NAMES_PER_TURN):
+            chunk = names[n : n + QT_NAMES_PER_TURN]
+            steps.append((f"make {module_name} {n}", partial(touch, module, chunk)))
+    return steps
+
+
 def _day(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
 
@@ -285,7 +328,7 @@ class HomeView(CatalogueView):
         ctx.buyers.when_ready(self._fill_buyers)
         ctx.buyers.loaded.connect(self._fill_buyers)
         ctx.hub.changed.connect(self._changed)
-        self._import_charts()
+        self._charts_requested = False  # pyqtgraph loads when Home is first shown
 
     # -- layout -------------------------------------------------------------------------------
     def _arrange(self, columns: int) -> None:
@@ -385,6 +428,11 @@ class HomeView(CatalogueView):
     def showEvent(self, event: Any) -> None:
         if (not self.loaded or self._stale) and self.buyer_code():
             self.load()
+        if not self._charts_requested:
+            # after the key figures' read has started: a window opened on another view
+            # never loads pyqtgraph at start
+            self._charts_requested = True
+            self._import_charts()
         super().showEvent(event)
 
     def refresh(self) -> None:
@@ -530,14 +578,18 @@ class HomeView(CatalogueView):
             self.dependencies.setToolTip("")
 
     def _import_charts(self) -> None:
-        """numpy is imported on a worker; pyqtgraph only on the GUI thread, because importing
-        it copies Qt's enums, and PySide6 makes those on first use in a way that is not safe
-        while the GUI thread uses Qt (importing it on a worker crashed the app)."""
+        """numpy and the other plain Python modules pyqtgraph needs are imported on a worker;
+        pyqtgraph itself only on the GUI thread, because importing it copies Qt's classes,
+        and PySide6 makes those on first use in a way that is not safe while the GUI thread
+        uses Qt (importing it on a worker crashed the app). Made all at once, those classes
+        hold the GUI thread for a fifth of a second: they are made a few dozen per turn of
+        the event loop first (:func:`_qt_warming_steps`), so the import finds them made."""
 
-        def load_numpy() -> None:
-            importlib.import_module("numpy")
+        def load_plain_modules() -> None:
+            for name in PLAIN_MODULES:
+                importlib.import_module(name)
 
-        def load_charts(_: object) -> None:
+        def load_charts() -> None:
             self._charts_ready(
                 (
                     importlib.import_module("catalogue_app.ui.charts.plots"),
@@ -546,8 +598,13 @@ class HomeView(CatalogueView):
                 )
             )
 
-        QueryOp(self, load_numpy, kind="charts", doing="loading the charts").success(
-            load_charts
+        def warm(_: object) -> None:
+            for name, step in _qt_warming_steps():
+                self._queue(name, step)
+            self._queue("import charts", load_charts)
+
+        QueryOp(self, load_plain_modules, kind="charts", doing="loading the charts").success(
+            warm
         ).run_in_background()
 
     def _charts_ready(self, modules: tuple[ModuleType, ModuleType, ModuleType]) -> None:

@@ -15,9 +15,9 @@ from datetime import date
 from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,7 @@ from catalogue_app.services.ledger.model import (
 from catalogue_app.services.ledger.queries import Lookups
 from catalogue_app.services.ledger.revisions import append_revision, first_revisions
 from catalogue_app.services.ledger.rules import ValidPurchase, differences, validate
+from catalogue_app.services.ledger.single import OneLookups
 
 P = m.Purchase
 
@@ -110,9 +111,55 @@ def purchase_values(v: ValidPurchase) -> dict[str, Any]:
     }
 
 
+_PURCHASES = cast(Table, P.__table__)
+# built once, so each use reuses its compiled SQL
+_ADD_PURCHASES = insert(_PURCHASES)
+_ADD_SHARES = insert(cast(Table, m.PurchaseShare.__table__))
+_ID_TAKEN = select(_PURCHASES.c.id).where(_PURCHASES.c.id == bindparam("id"))
+_ACTIVE_REFERENCE = {
+    kind: select(_PURCHASES.c.id)
+    .where(
+        column == bindparam("buyer"),
+        _PURCHASES.c.order_reference == bindparam("reference"),
+        _PURCHASES.c.status == PurchaseStatus.ACTIVE.value,
+    )
+    .limit(1)
+    for kind, column in (
+        (BuyerKind.FORCE, _PURCHASES.c.buyer_force_id),
+        (BuyerKind.COLLABORATION, _PURCHASES.c.buyer_collaboration_id),
+    )
+}
+
+_IDS_TAKEN = select(_PURCHASES.c.id).where(_PURCHASES.c.id.in_(bindparam("ids", expanding=True)))
+_ACTIVE_REFERENCES = select(_PURCHASES.c.order_reference).where(
+    _PURCHASES.c.order_reference.in_(bindparam("references", expanding=True)),
+    _PURCHASES.c.status == PurchaseStatus.ACTIVE.value,
+)
+_CHUNK = 500  # values to one IN (...)
+_BATCH = 5_000  # purchases inserted at a time
+
+
+def _reference_in_use(s: Session, v: ValidPurchase) -> bool:
+    """Whether the buyer has an active purchase with the order reference already."""
+    found = s.connection().execute(
+        _ACTIVE_REFERENCE[v.buyer.kind], {"buyer": v.buyer.id, "reference": v.order_reference}
+    )
+    return found.first() is not None
+
+
+def _id_taken(s: Session, purchase_id: str) -> bool:
+    return s.connection().execute(_ID_TAKEN, {"id": purchase_id}).first() is not None
+
+
 def share_rows(valid: Sequence[ValidPurchase]) -> list[dict[str, Any]]:
     return [
-        {"purchase_id": v.id, "force_id": force_ids[code], "amount": amount}
+        {
+            "purchase_id": v.id,
+            "force_id": force_ids[code],
+            "amount": amount,
+            "order_date": v.order_date,
+            "status": PurchaseStatus.ACTIVE.value,
+        }
         for v in valid
         if v.shares
         for force_ids in [{mb.code: mb.force_id for mb in v.buyer.members_on(v.order_date)}]
@@ -135,10 +182,10 @@ def insert_purchases(
         }
         for v in valid
     ]
-    s.execute(insert(P.__table__), rows)
+    s.connection().execute(_ADD_PURCHASES, rows)
     shares = share_rows(valid)
     if shares:
-        s.execute(insert(m.PurchaseShare.__table__), shares)
+        s.connection().execute(_ADD_SHARES, shares)
     by_purchase: dict[str, dict[int, Decimal]] = {}
     for row in shares:
         by_purchase.setdefault(row["purchase_id"], {})[row["force_id"]] = row["amount"]
@@ -170,10 +217,11 @@ class PurchaseService:
         refused with :class:`DuplicateReferenceError` (void the first to reuse it).
         """
         with self.db.transaction() as s:
-            v = validate(Lookups(s), draft, today or self.context.today())
-            if queries.active_reference_used(s, v.buyer, v.order_reference):
+            v = validate(OneLookups(s), draft, today or self.context.today())
+            if _reference_in_use(s, v):
                 raise DuplicateReferenceError(v.order_reference, v.buyer.code)
-            if s.get(P, v.id) is not None:
+            # a new id is time-ordered and random: only an id given can already be taken
+            if (draft.id or "").strip() and _id_taken(s, v.id):
                 raise ValidationError(f"a purchase with id {v.id} exists already", field="id")
             with _one_active_reference(v.buyer.code, v.order_reference):
                 insert_purchases(s, [v], self._audit(s, actor), "create")
@@ -185,7 +233,7 @@ class PurchaseService:
         Writes nothing; the purchase dialog calls it as the officer types.
         """
         with self.db.reading() as s:
-            v = validate(Lookups(s), draft, today or self.context.today())
+            v = validate(OneLookups(s), draft, today or self.context.today())
         return v.recorded()
 
     def routes(self, product: str, day: date) -> list[tuple[str, str, str]]:
@@ -224,7 +272,8 @@ class PurchaseService:
                     f"purchase {before.order_reference} is void; restore it first",
                     field="status",
                 )
-            v = validate(Lookups(s), replace(draft, id=purchase_id), today or self.context.today())
+            day = today or self.context.today()
+            v = validate(OneLookups(s), replace(draft, id=purchase_id), day)
             if queries.active_reference_used(s, v.buyer, v.order_reference, purchase_id):
                 raise DuplicateReferenceError(v.order_reference, v.buyer.code)
             audit = self._audit(s, actor)
@@ -409,8 +458,11 @@ class PurchaseService:
             if errors:
                 raise ImportRejected(source, sorted(errors, key=lambda e: e.row))
             if fresh:
+                audit = self._audit(s, actor)
                 try:
-                    insert_purchases(s, fresh, self._audit(s, actor), "import")
+                    # in batches, so a million rows never wait in memory as rows to insert
+                    for start in range(0, len(fresh), _BATCH):
+                        insert_purchases(s, fresh[start : start + _BATCH], audit, "import")
                 except IntegrityError as exc:
                     if is_duplicate_reference(exc):
                         raise ImportRaced(source) from None
@@ -518,13 +570,16 @@ def _against_ledger(
 ) -> tuple[list[ValidPurchase], int]:
     """The rows' purchases that are new, and how many are already recorded; a row that
     clashes with a recorded purchase adds its error to ``errors``."""
-    by_id = queries.stored_by_ids(s, [v.id for _, v in valid])
-    by_reference = queries.active_by_reference(s, [v.order_reference for _, v in valid])
+    by_id, by_reference = _recorded_matches(s, valid)
     fresh: list[ValidPurchase] = []
     already = 0
     for row, v in valid:
-        mine = v.snapshot()
         same_id = by_id.get(v.id)
+        recorded = by_reference.get((v.buyer.code, v.order_reference), [])
+        if same_id is None and not recorded:
+            fresh.append(v)
+            continue
+        mine = v.snapshot()
         if same_id is not None:
             problem = _clash_by_id(same_id, mine)
             if problem is None:
@@ -532,10 +587,9 @@ def _against_ledger(
             else:
                 errors.append(RowError(row.row, "id", problem))
             continue
-        recorded = by_reference.get((v.buyer.code, v.order_reference), [])
         if any(not differences(p.snapshot(), mine) for p in recorded):
             already += 1
-        elif recorded:
+        else:
             first = recorded[0]
             errors.append(
                 RowError(
@@ -547,9 +601,33 @@ def _against_ledger(
                     "first to record this one instead",
                 )
             )
-        else:
-            fresh.append(v)
     return fresh, already
+
+
+def _recorded_matches(
+    s: Session, valid: Sequence[tuple[SourceRow, ValidPurchase]]
+) -> tuple[dict[str, StoredPurchase], dict[tuple[str, str], list[StoredPurchase]]]:
+    """The recorded purchases the rows may repeat: those with an id a row gives (an id made
+    for a row is new), and the active ones with a row's order reference. A narrow query
+    finds which exist; only those are read in full."""
+    given = sorted({v.id for row, v in valid if str(row.values.get("id") or "").strip()})
+    references = sorted({v.order_reference for _, v in valid})
+    conn = s.connection()
+    taken = [
+        pid
+        for start in range(0, len(given), _CHUNK)
+        for pid in conn.execute(_IDS_TAKEN, {"ids": given[start : start + _CHUNK]}).scalars()
+    ]
+    used = [
+        reference
+        for start in range(0, len(references), _CHUNK)
+        for reference in conn.execute(
+            _ACTIVE_REFERENCES, {"references": references[start : start + _CHUNK]}
+        ).scalars()
+    ]
+    by_id = queries.stored_by_ids(s, taken) if taken else {}
+    by_reference = queries.active_by_reference(s, used) if used else {}
+    return by_id, by_reference
 
 
 def _clash_by_id(recorded: StoredPurchase, mine: dict[str, Any]) -> str | None:

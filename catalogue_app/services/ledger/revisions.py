@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from uuid6 import uuid7
@@ -48,8 +48,16 @@ def next_sequence(session: Session, origin: str, count: int) -> int:
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:o))"), {"o": f"revisions {origin}"}
         )
-    last = session.scalar(select(func.max(R.origin_seq)).where(R.origin == origin))
+    last = session.connection().execute(_LAST_SEQ, {"origin": origin}).scalar()
     return int(last or 0) + 1
+
+
+_REVISIONS = cast(Table, R.__table__)
+# built once, so each use reuses its compiled SQL
+_LAST_SEQ = select(func.max(_REVISIONS.c.origin_seq)).where(
+    _REVISIONS.c.origin == bindparam("origin")
+)
+_ADD_REVISIONS = insert(_REVISIONS)
 
 
 def first_revisions(
@@ -81,7 +89,7 @@ def first_revisions(
                 "shares": shares_json(shares.get(p["id"], {})),
             }
         )
-    session.execute(insert(cast(Table, R.__table__)), rows)
+    session.connection().execute(_ADD_REVISIONS, rows)
 
 
 def append_revision(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,15 +58,22 @@ def order_reference(text: str | None) -> str:
 def notes(text: str | None) -> str:
     """Free text; line breaks and tabs are kept, other control characters refused."""
     written = (text or "").strip()
-    _no_control_characters(written, "the notes", "notes", allowed="\t\n\r")
+    _no_control_characters(written, "the notes", "notes", layout=True)
     return written
 
 
-def _no_control_characters(text: str, what: str, field: str, allowed: str = "") -> None:
+# Unicode's control characters (category Cc): C0, DEL and C1, the same 65 in every version.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# the same, less tab and the line breaks that notes may hold
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(text: str, what: str, field: str, *, layout: bool = False) -> None:
     """Refuse invisible control characters (a NUL byte, an escape), which no one types and
-    which PostgreSQL cannot even store."""
-    found = next((c for c in text if c not in allowed and unicodedata.category(c) == "Cc"), None)
-    if found is not None:
+    which PostgreSQL cannot even store; with ``layout``, tabs and line breaks are kept."""
+    match = (_CONTROL_IN_TEXT if layout else _CONTROL).search(text)
+    if match is not None:
+        found = match.group()
         raise ValidationError(
             f"{what} contains the control character U+{ord(found):04X}; remove it",
             field=field,

@@ -53,7 +53,33 @@ def _stamp(d: date) -> float:
     return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()
 
 
-class MoneyAxis(pg.AxisItem):  # type: ignore[misc]
+class QuietAxis(pg.AxisItem):  # type: ignore[misc]
+    """An axis that sets its title's markup only when the title changes. pyqtgraph sets it
+    again whenever the range moves, tens of times while a plot is made and drawn, and
+    laying out markup is the slowest part of making a plot; these axes have no title."""
+
+    _markup: str | None = None
+
+    def _updateLabel(self) -> None:
+        markup = self.labelString()
+        if markup != self._markup:
+            self._markup = markup
+            self.label.setHtml(markup)
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class QuietDateAxis(QuietAxis, pg.DateAxisItem):  # type: ignore[misc]
+    """Dates on an axis (see :class:`QuietAxis`)."""
+
+
+def _axes(**given: pg.AxisItem) -> dict[str, pg.AxisItem]:
+    """A plot's four axes: those given, quiet ones on the other sides."""
+    return {side: given.get(side) or QuietAxis(side) for side in ("left", "bottom", "top", "right")}
+
+
+class MoneyAxis(QuietAxis):
     """Pounds on an axis, as the briefing's tiles write them (£2.4m, £101k)."""
 
     def tickStrings(self, values: Sequence[float], _scale: float, _spacing: float) -> list[str]:
@@ -71,6 +97,8 @@ class _Plot(pg.PlotWidget):  # type: ignore[misc]
         self.setMinimumHeight(200)
         item = self.getPlotItem()
         item.hideButtons()
+        for side in ("top", "right"):  # given (quiet) to the plot, which then shows them
+            item.hideAxis(side)
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
         item.showGrid(x=False, y=True, alpha=0.25)
@@ -123,7 +151,7 @@ class SpendChart(_Plot):
     segment_clicked = Signal(int, object)  # financial year it starts in, CPV code or None
 
     def __init__(self) -> None:
-        super().__init__("Spend by financial year", {"left": MoneyAxis("left")})
+        super().__init__("Spend by financial year", _axes(left=MoneyAxis("left")))
         self.data: SpendByYear | None = None
         # each year's segments as drawn: (bottom, top) per band, in plot units
         self._segments: list[list[tuple[float, float]]] = []
@@ -210,7 +238,7 @@ class SavingsChart(_Plot):
     def __init__(self) -> None:
         super().__init__(
             "Savings against target",
-            {"left": MoneyAxis("left"), "bottom": pg.DateAxisItem("bottom")},
+            _axes(left=MoneyAxis("left"), bottom=QuietDateAxis("bottom")),
         )
         self.data: SavingsAgainstTarget | None = None
 
@@ -279,7 +307,7 @@ class RenewalChart(_Plot):
     framework_clicked = Signal(str)
 
     def __init__(self) -> None:
-        super().__init__("Renewal horizon", {"bottom": pg.DateAxisItem("bottom")})
+        super().__init__("Renewal horizon", _axes(bottom=QuietDateAxis("bottom")))
         self.getPlotItem().showGrid(x=False, y=False)
         self.rows: list[Renewal] = []
         self.today = date.today()
