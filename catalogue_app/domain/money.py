@@ -150,3 +150,13 @@ def split_largest_remainder(total: Decimal, weights: list[Decimal]) -> list[Deci
     for i in order[:left]:
         floors[i] += 1
     return [from_pence(p) for p in floors]
+
+
+def format_gbp_short(value: Decimal) -> str:
+    """A figure for a tile: £2.4m, £101k, or pounds and pence below £10,000."""
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if size >= 1_000_000:
+        return f"{sign}£{size / 1_000_000:,.1f}m"
+    if size >= 10_000:
+        return f"{sign}£{size / 1_000:,.0f}k"
+    return format_gbp(value)

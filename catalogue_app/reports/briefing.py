@@ -1,17 +1,18 @@
 """The police authority briefing: BriefingData in, a PDF out.
 
 Every piece of text from the database or the user reaches a Paragraph through
-:func:`~catalogue_app.reports.markup.para`, so names print literally.
+:func:`~catalogue_app.reports.markup.para`, or a table cell as a plain string (which
+reportlab draws as it is), so names print literally.
 """
 
 from __future__ import annotations
 
 import os
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from operator import sub
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -19,7 +20,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -34,13 +35,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from catalogue_app.domain.money import format_gbp
+from catalogue_app.domain import palette
+from catalogue_app.domain.money import format_gbp, format_gbp_short
 from catalogue_app.domain.pricing import add_months
 from catalogue_app.interchange.atomic import atomic_path
 from catalogue_app.reports.document import (
     ACCENT,
     FONT,
     FONT_BOLD,
+    INK,
     RULE,
     PageFurniture,
     ReportDocument,
@@ -59,7 +62,7 @@ from catalogue_app.services.briefing import (
     plural,
 )
 
-PREVIOUS = colors.HexColor("#9fb3c8")
+PREVIOUS = colors.HexColor(palette.PREVIOUS)
 _ONE_DAY = timedelta(days=1)
 DEMO_MARK = "Includes demonstration data"
 WIDTH = 174 * mm
@@ -69,14 +72,8 @@ def _money(value: Decimal | None) -> str:
     return "—" if value is None else format_gbp(value)
 
 
-def _money_short(value: Decimal) -> str:
-    """A figure for a tile: £2.4m, £101k, or pounds and pence below £10,000."""
-    sign, size = ("-" if value < 0 else ""), abs(value)
-    if size >= 1_000_000:
-        return f"{sign}£{size / 1_000_000:,.1f}m"
-    if size >= 10_000:
-        return f"{sign}£{size / 1_000:,.0f}k"
-    return format_gbp(value)
+_CELL_ROOM = 12  # a table cell's default left and right padding, together
+_CELL_SIZE, _CELL_LEADING = 7.5, 9.0
 
 
 def _table(
@@ -87,37 +84,48 @@ def _table(
     figures: bool = True,
 ) -> Table:
     """A table with a header row (none when ``head`` is empty) and an optional total.
-    With ``figures``, numbers after the first column are set flush right."""
-    st = styles()
-    right = ParagraphStyle("head_right", st["head"], alignment=TA_RIGHT)
-    numeric = [
-        figures and n > 0 and bool(rows) and all(_numeric(r[n]) or r[n] in ("", "—") for r in rows)
-        for n in range(len(head))
-    ]
-    body = [[para(h, right if numeric[n] else st["head"]) for n, h in enumerate(head)]]
-    body = body if head else []
-    body += [
-        [
-            para(c, st["cell_right"] if figures and n and _numeric(c) else st["cell"])
-            for n, c in enumerate(r)
-        ]
-        for r in rows
-    ]
+    With ``figures``, numbers after the first column are set flush right. Cells are plain
+    strings (drawn literally, never markup), wrapped here to their column's width."""
+    grid = [*([head] if head else []), *rows, *([total] if total else [])]
+    bold = {0} if head else set()
     if total:
-        bold_right = ParagraphStyle("cell_bold_right", st["cell_bold"], alignment=TA_RIGHT)
-        body.append(
-            [
-                para(c, bold_right if figures and n and _numeric(c) else st["cell_bold"])
-                for n, c in enumerate(total)
-            ]
-        )
+        bold.add(len(grid) - 1)
+    body = [
+        [
+            "\n".join(wrap(c, widths[n] - _CELL_ROOM, FONT_BOLD if r in bold else FONT, _CELL_SIZE))
+            for n, c in enumerate(row)
+        ]
+        for r, row in enumerate(grid)
+    ]
     table = Table(body, colWidths=widths, repeatRows=1 if head else 0)
-    style = [
+    style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
+        ("LEADING", (0, 0), (-1, -1), _CELL_LEADING),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT if head else colors.white),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f5f8")]),
+        *[("FONTNAME", (0, r), (-1, r), FONT_BOLD) for r in sorted(bold)],
     ]
+    if head:
+        style.append(("TEXTCOLOR", (0, 0), (-1, 0), colors.white))
+        numeric = [
+            figures
+            and n > 0
+            and bool(rows)
+            and all(_numeric(r[n]) or r[n] in ("", "—") for r in rows)
+            for n in range(len(head))
+        ]
+        style += [("ALIGN", (n, 0), (n, 0), "RIGHT") for n, right in enumerate(numeric) if right]
+    first = 1 if head else 0
+    for n in range(1, len(widths)) if figures else ():
+        right = [r for r in range(first, len(grid)) if _numeric(grid[r][n])]
+        if right and len(right) == len(grid) - first:
+            style.append(("ALIGN", (n, first), (n, -1), "RIGHT"))  # the whole column
+        else:
+            style += [("ALIGN", (n, r), (n, r), "RIGHT") for r in right]
     if total:
         style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT))
     table.setStyle(TableStyle(style))
@@ -211,7 +219,7 @@ def _savings_chart(target: TargetProgress) -> Drawing:
     plot.data = [points, [(0, 0.0), (last, float(target.amount))]]
     plot.lines[0].strokeColor = ACCENT
     plot.lines[0].strokeWidth = 1.5
-    plot.lines[1].strokeColor = colors.HexColor("#b03a2e")
+    plot.lines[1].strokeColor = colors.HexColor(palette.TARGET)
     plot.lines[1].strokeDashArray = [3, 2]
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
     plot.xValueAxis.labels.fontName = FONT
@@ -237,7 +245,7 @@ def _savings_chart(target: TargetProgress) -> Drawing:
             "- - target, spread evenly",
             fontName=FONT,
             fontSize=7,
-            fillColor=colors.HexColor("#b03a2e"),
+            fillColor=colors.HexColor(palette.TARGET),
         )
     )
     return drawing
@@ -410,8 +418,8 @@ def _key_figures(d: BriefingData) -> Table:
     """The four figures a reader looks for first, as a row of tiles."""
     st = styles()
     tiles = [
-        (_money_short(d.spend), "spend in the period"),
-        (_money_short(d.savings), "savings realised"),
+        (format_gbp_short(d.spend), "spend in the period"),
+        (format_gbp_short(d.savings), "savings realised"),
         (f"{d.framework_share}%", "of spend through frameworks"),
         (f"{d.purchases:,}", "purchase" if d.purchases == 1 else "purchases"),
     ]
@@ -656,133 +664,259 @@ APPENDIX_HEAD = [
 ]
 APPENDIX_WIDTHS = [x * mm for x in (18, 31, 52, 31, 47, 12, 20, 27, 23)]  # 261 mm: landscape A4
 APPENDIX_SIZE, APPENDIX_LEADING, APPENDIX_PAD = 7.0, 8.5, 2.0
-WRAPPED = (1, 2, 3, 4)  # order reference, product, supplier, route: wrapped, never cut
+REPEATED = (2, 3, 4)  # product, supplier, route: names that recur, so each is wrapped once
+FIGURES = 5  # the columns from here on are figures, set flush right
+_APPENDIX_ROOM = [w - 2 * APPENDIX_PAD for w in APPENDIX_WIDTHS]
+_APPENDIX_LEFT = [0.0, *accumulate(APPENDIX_WIDTHS)]
+_ONE_LINE = APPENDIX_LEADING + 2 * APPENDIX_PAD  # the height of a row of one line
+_APPENDIX_HEAD_HEIGHT = _ONE_LINE
+_TEXT_LEFT = [fp_str(x + APPENDIX_PAD) for x in _APPENDIX_LEFT[:FIGURES]]  # where text starts
+_STRIPE, _BLACK, _WHITE = colors.HexColor("#f2f5f8"), colors.black, colors.white
 
 
 def _appendix_table(d: BriefingData) -> AppendixPages:
-    """Every purchase, one row each, with long names wrapped onto more lines. Cells are
-    plain strings (drawn literally, never markup); each row's height is measured once
-    here, so the rows that fit a page are known without laying them out."""
-    room = [w - 2 * APPENDIX_PAD for w in APPENDIX_WIDTHS]
-    body: list[list[str]] = []
-    heights: list[float] = []
-    for ln in d.lines:
-        cells = [
-            day_text(ln.order_date),
-            ln.order_reference,
-            ln.product,
-            ln.supplier,
-            d.route_name(ln.route),
+    """Every purchase, one row each, with long names wrapped onto more lines, set a page
+    at a time: a page's rows are formatted when the page is laid out, not before."""
+    return AppendixPages(d)
+
+
+class _Rows:
+    """The appendix rows of a briefing, formatted on demand: the cells of each purchase
+    as plain strings (drawn literally, never markup) with each row's height, then the
+    total row. A product, supplier or route is wrapped once however often it recurs."""
+
+    def __init__(self, d: BriefingData) -> None:
+        self.d = d
+        self.count = len(d.lines) + 1  # every purchase, then the total
+        self._wrapped: dict[tuple[int, str], tuple[str, int]] = {}
+        self._days: dict[date, str] = {}  # a day's purchases share its text
+
+    def _wrap(self, column: int, text: str) -> tuple[str, int]:
+        key = (column, text)
+        found = self._wrapped.get(key)
+        if found is None:
+            lines = wrap(text, _APPENDIX_ROOM[column], FONT, APPENDIX_SIZE)
+            found = ("\n".join(lines), len(lines))
+            if column in REPEATED:
+                self._wrapped[key] = found
+        return found
+
+    def row(self, n: int) -> tuple[list[str], float]:
+        """Row ``n``'s cells and height."""
+        d = self.d
+        if n == len(d.lines):
+            total = ["Total", plural(len(d.lines), "purchase"), "", "", "", "", ""]
+            return [*total, format_gbp(d.spend), format_gbp(d.savings)], _ONE_LINE
+        ln = d.lines[n]
+        most = 1
+        day = self._days.get(ln.order_date)
+        if day is None:
+            day = self._days[ln.order_date] = day_text(ln.order_date)
+        cells = [day]
+        for column, text in (
+            (1, ln.order_reference),
+            (2, ln.product),
+            (3, ln.supplier),
+            (4, d.route_name(ln.route)),
+        ):
+            wrapped, lines = self._wrap(column, text)
+            cells.append(wrapped)
+            most = max(most, lines)
+        cells += [
             f"{ln.quantity:,}",
             format_gbp(ln.unit_price),
             format_gbp(ln.total),
             format_gbp(ln.saving),
         ]
-        most = 1
-        for n in WRAPPED:
-            lines = wrap(cells[n], room[n], FONT, APPENDIX_SIZE)
-            cells[n] = "\n".join(lines)
-            most = max(most, len(lines))
-        body.append(cells)
-        heights.append(most * APPENDIX_LEADING + 2 * APPENDIX_PAD)
-    body.append(
-        [
-            "Total",
-            plural(len(d.lines), "purchase"),
-            "",
-            "",
-            "",
-            "",
-            "",
-            format_gbp(d.spend),
-            format_gbp(d.savings),
-        ]
-    )
-    heights.append(APPENDIX_LEADING + 2 * APPENDIX_PAD)
-    return AppendixPages(body, heights)
-
-
-_APPENDIX_HEAD_HEIGHT = APPENDIX_LEADING + 2 * APPENDIX_PAD
-
-
-def _appendix_style(last: bool) -> TableStyle:
-    """One page's table: the header row, striped rows and, on the last page, the total."""
-    rows_end = -2 if last else -1
-    style: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), APPENDIX_SIZE),
-        ("LEADING", (0, 0), (-1, -1), APPENDIX_LEADING),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-        ("ALIGN", (5, 0), (-1, -1), "RIGHT"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, rows_end), [colors.white, colors.HexColor("#f2f5f8")]),
-        ("LINEBELOW", (0, 0), (-1, rows_end), 0.25, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-        ("LEFTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), APPENDIX_PAD),
-    ]
-    if last:
-        style += [
-            ("FONTNAME", (0, -1), (-1, -1), FONT_BOLD),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, ACCENT),
-        ]
-    return TableStyle(style)
+        return cells, most * APPENDIX_LEADING + 2 * APPENDIX_PAD
 
 
 class AppendixPages(Flowable):
-    """The appendix, set one page at a time: each page is its own table of the rows that
-    fit it, under the header row, so a briefing's time grows with its pages. (One long
-    table would be copied whole at every page break, which grows with their square.)
+    """The appendix, set one page at a time: each page takes the rows that fit it, under
+    the header row, so a briefing's time grows with its pages. (One long table would be
+    copied whole at every page break, which grows with their square.) Only the page being
+    laid out is formatted; the rows already set are let go."""
 
-    ``rows`` ends with the total row; ``heights`` are the rows' heights, measured once.
-    """
-
-    def __init__(self, rows: list[list[str]], heights: list[float], first: int = 0) -> None:
+    def __init__(self, d: BriefingData | _Rows, first: int = 0) -> None:
         super().__init__()
-        self.hAlign = "CENTER"  # placed as each page's table is
-        self.rows, self.heights, self.first = rows, heights, first
-        # the height of rows[first:k] is ends[k] - ends[first]
-        self.ends = [0.0, *accumulate(heights)] if first == 0 else []
-
-    def _rest(self, first: int) -> AppendixPages:
-        rest = AppendixPages(self.rows, self.heights, first)
-        rest.ends = self.ends
-        return rest
-
-    def wrap(self, _width: float, _height: float) -> tuple[float, float]:
+        self.hAlign = "CENTER"  # placed as each page is
+        self.rows = d if isinstance(d, _Rows) else _Rows(d)
+        self.first = first
         self.width = sum(APPENDIX_WIDTHS)
-        self.height = _APPENDIX_HEAD_HEIGHT + self.ends[-1] - self.ends[self.first]
+        self._page: list[tuple[list[str], float]] = []  # the rows formatted ahead
+
+    def _take(self, height: float) -> list[tuple[list[str], float]]:
+        """The rows from ``first`` that fit in ``height`` below the header (all that are
+        left when they fit), formatting only as many as that."""
+        taken: list[tuple[list[str], float]] = []
+        used, n = _APPENDIX_HEAD_HEIGHT, self.first
+        while n < self.rows.count:
+            row = self._page[n - self.first] if n - self.first < len(self._page) else None
+            row = row or self.rows.row(n)
+            if used + row[1] > height:
+                break
+            taken.append(row)
+            used += row[1]
+            n += 1
+        return taken
+
+    def wrap(self, _width: float, height: float) -> tuple[float, float]:
+        left = self.rows.count - self.first
+        least = _APPENDIX_HEAD_HEIGHT + left * _ONE_LINE  # every row is at least one line
+        if least > height:
+            self.height = least  # too tall for the space whatever the rows hold: split
+            return self.width, self.height
+        self._page = self._take(height)
+        if len(self._page) == left:
+            self.height = _APPENDIX_HEAD_HEIGHT + sum(h for _, h in self._page)
+        else:
+            self.height = height + 1  # some rows must go to the next page: split
         return self.width, self.height
 
-    def page(self, first: int, end: int) -> Table:
-        """The table of rows[first:end] under the header row."""
-        table = Table(
-            [APPENDIX_HEAD, *self.rows[first:end]],
-            colWidths=APPENDIX_WIDTHS,
-            rowHeights=[_APPENDIX_HEAD_HEIGHT, *self.heights[first:end]],
-        )
-        table.setStyle(_appendix_style(last=end == len(self.rows)))
-        return table
-
     def split(self, _width: float, availHeight: float) -> list[Flowable]:
-        # the rows after ``first`` that fit below the header, added up as a table does
-        if availHeight < _APPENDIX_HEAD_HEIGHT:
-            return []
-        limit = availHeight - _APPENDIX_HEAD_HEIGHT + self.ends[self.first]
-        end = bisect_right(self.ends, limit, self.first) - 1
-        if end <= self.first:
-            return []  # not even one row fits: start on the next page
-        if end >= len(self.rows):
-            return [self.page(self.first, len(self.rows))]
-        return [self.page(self.first, end), self._rest(end)]
+        taken = self._take(availHeight)
+        if not taken:
+            return []  # not even one row fits below the header: start on the next page
+        end = self.first + len(taken)
+        page = AppendixPage(taken, last=end == self.rows.count)
+        if end == self.rows.count:
+            return [page]
+        return [page, AppendixPages(self.rows, end)]
 
     def draw(self) -> None:
-        table = self.page(self.first, len(self.rows))
-        table.wrapOn(self.canv, self.width, self.height)
-        table.drawOn(self.canv, 0, 0)
+        # only reached when every row left fits: wrap() has formatted them
+        AppendixPage(self._page, last=True).drawOn(self.canv, 0, 0)
+
+
+class AppendixPage(Flowable):
+    """One page of the appendix: the header row, striped rows and, on the last page, the
+    total. Drawn straight onto the canvas, as a table with these cells would be, without
+    building a table: a briefing has a thousand of these pages."""
+
+    def __init__(self, rows: list[tuple[list[str], float]], last: bool) -> None:
+        super().__init__()
+        self.hAlign = "CENTER"
+        self.rows, self.last = rows, last
+        self.width = sum(APPENDIX_WIDTHS)
+        self.height = _APPENDIX_HEAD_HEIGHT + sum(h for _, h in rows)
+
+    def wrap(self, _width: float, _height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        text = _PageText(self.canv)
+        fill: list[str] = []
+        stroke: list[str] = []
+        # tops[0]: the header's top; tops[n + 1]: rows[n]'s top; tops[-1]: the bottom
+        tops = [
+            self.height,
+            *accumulate(
+                (h for _, h in self.rows), sub, initial=self.height - _APPENDIX_HEAD_HEIGHT
+            ),
+        ]
+        width = self.width
+        fill.append(f"{_rgb(ACCENT)} rg 0 {_n(tops[1])} {_n(width)} {_n(tops[0] - tops[1])} re f")
+        ruled = len(self.rows) - (1 if self.last else 0)  # rows with a rule below and a stripe
+        fill.append(f"{_rgb(_STRIPE)} rg")
+        for n in range(1, ruled, 2):  # every second row from the second, as a table stripes
+            bottom = tops[n + 2]  # rows[n] lies between tops[n + 1] and tops[n + 2]
+            fill.append(f"0 {_n(bottom)} {_n(width)} {_n(tops[n + 1] - bottom)} re f")
+        text.color(_WHITE)
+        self._cells(text, APPENDIX_HEAD, tops[0], FONT_BOLD)
+        text.color(_BLACK)
+        for n, (cells, _) in enumerate(self.rows):
+            bold = self.last and n == len(self.rows) - 1
+            self._cells(text, cells, tops[n + 1], FONT_BOLD if bold else FONT)
+        stroke.append(f"0.25 w 1 J 1 j {_rgb(RULE)} RG")
+        for y in tops[1 : ruled + 2]:  # below the header and each ruled row
+            stroke.append(f"0 {_n(y)} m {_n(width)} {_n(y)} l S")
+        if self.last:
+            above = _n(tops[-2])  # the total row's top
+            stroke.append(f"0.8 w {_rgb(ACCENT)} RG 0 {above} m {_n(width)} {above} l S")
+        self.canv.addLiteral("\n".join(["q", *fill, *text.finish(), *stroke, "Q"]))
+
+    @staticmethod
+    def _cells(text: _PageText, cells: list[str], top: float, font: str) -> None:
+        measure = pdfmetrics.getFont(font).stringWidth
+        baseline = top - APPENDIX_PAD - APPENDIX_SIZE
+        ys: list[str] = []  # the row's baselines, formatted once for all its cells
+        for n, cell in enumerate(cells):
+            for k, line in enumerate(cell.split("\n")):
+                if not line:
+                    continue
+                while len(ys) <= k:
+                    ys.append(_n(baseline - len(ys) * APPENDIX_LEADING))
+                if n < FIGURES:
+                    x = _TEXT_LEFT[n]
+                else:
+                    x = _n(_APPENDIX_LEFT[n + 1] - APPENDIX_PAD - measure(line, APPENDIX_SIZE))
+                text.show(f"{x} {ys[k]}", line, font)
+
+
+def _n(*values: float) -> str:
+    """Numbers in a PDF content stream."""
+    return fp_str(*values)
+
+
+def _rgb(color: colors.Color) -> str:
+    return fp_str(*color.rgb())
+
+
+class _Encoder:
+    """Text in the appendix's fonts as PDF string operands. The fonts are embedded as
+    subsets, so each character's code is the one this document gave it; once every
+    character of a string has a code in the first subset (digits, letters, "£"), the
+    string is translated in one step rather than character by character."""
+
+    def __init__(self, canvas: Any) -> None:
+        self.canvas, self.doc = canvas, canvas._doc
+        # font -> (its state in this document, code of each character in the first subset,
+        # those characters, the subset's name, how many characters had codes then)
+        self.first: dict[str, tuple[Any, dict[int, str], frozenset[str], str, int]] = {}
+
+    def encode(self, text: str, font: str) -> list[tuple[str, str]]:
+        """(subset name, escaped characters) for each run of ``text`` in one subset."""
+        first = self.first.get(font)
+        if first is not None and first[2].issuperset(text):
+            return [(first[3], self.canvas._escape(text.translate(first[1]).encode("latin-1")))]
+        face: Any = pdfmetrics.getFont(font)  # a TrueType font, embedded as subsets
+        parts = [
+            (face.getSubsetInternalName(subset, self.doc), self.canvas._escape(chars))
+            for subset, chars in face.splitString(text, self.doc)
+        ]
+        state = face.state[self.doc]
+        if first is None or first[4] != len(state.assignments):
+            codes = {c: chr(n) for c, n in state.assignments.items() if n < 256 and c != 0xA0}
+            known = frozenset(map(chr, codes))
+            name = face.getSubsetInternalName(0, self.doc)
+            self.first[font] = (state, codes, known, name, len(state.assignments))
+        return parts
+
+
+class _PageText:
+    """One text object of a page: strings set at given points in the appendix's size."""
+
+    def __init__(self, canvas: Any) -> None:
+        # the codes belong to the document (its font subsets): one encoder per canvas
+        self.encoder: _Encoder = vars(canvas).setdefault("_appendix_encoder", _Encoder(canvas))
+        self.ops: list[str] = ["BT"]
+        self.font = ""
+
+    def color(self, color: colors.Color) -> None:
+        self.ops.append(f"{_rgb(color)} rg")
+
+    def show(self, point: str, text: str, font: str) -> None:
+        """``text`` with its baseline starting at ``point`` ("x y", formatted)."""
+        ops = self.ops
+        ops.append(f"1 0 0 1 {point} Tm")
+        for name, chars in self.encoder.encode(text, font):
+            if name != self.font:
+                ops.append(f"{name} {_n(APPENDIX_SIZE)} Tf")
+                self.font = name
+            ops.append(f"({chars}) Tj")
+
+    def finish(self) -> list[str]:
+        return [*self.ops, "ET"]
 
 
 def render_briefing(

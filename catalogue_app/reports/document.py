@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -17,13 +18,14 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+from catalogue_app.domain import palette
 from catalogue_app.paths import resources_dir
 
 FONT = "CatalogueSans"
 FONT_BOLD = "CatalogueSans-Bold"
-INK = colors.HexColor("#1c2833")
-ACCENT = colors.HexColor("#12355b")
-RULE = colors.HexColor("#b8c4d0")
+INK = colors.HexColor(palette.INK)
+ACCENT = colors.HexColor(palette.ACCENT)
+RULE = colors.HexColor(palette.RULE)
 MARGIN = 18 * mm
 
 
@@ -94,18 +96,22 @@ def styles() -> dict[str, ParagraphStyle]:
 def wrap(text: str, width: float, font: str = FONT, size: float = 7.5) -> list[str]:
     """``text`` broken into lines that fit ``width`` points: at spaces where it can, and
     inside a word too long for a line (after a "/" or "-" when there is one), never cut."""
+    measure = pdfmetrics.getFont(font).stringWidth
+    text = " ".join(str(text).split())
+    if measure(text, size) <= width:
+        return [text]  # the whole text fits on one line
     lines: list[str] = []
     line = ""
-    for word in " ".join(str(text).split()).split(" "):
+    for word in text.split(" "):
         candidate = f"{line} {word}" if line else word
-        if pdfmetrics.stringWidth(candidate, font, size) <= width:
+        if measure(candidate, size) <= width:
             line = candidate
             continue
         if line:
             lines.append(line)
         line = word
-        while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
-            cut = _longest_prefix(line, width, font, size)
+        while measure(line, size) > width and len(line) > 1:
+            cut = _longest_prefix(line, width, measure, size)
             softer = max(line.rfind("/", 0, cut), line.rfind("-", 0, cut)) + 1
             cut = softer if softer > 0 else cut
             lines.append(line[:cut])
@@ -115,12 +121,14 @@ def wrap(text: str, width: float, font: str = FONT, size: float = 7.5) -> list[s
     return lines
 
 
-def _longest_prefix(text: str, width: float, font: str, size: float) -> int:
+def _longest_prefix(
+    text: str, width: float, measure: Callable[[str, float], float], size: float
+) -> int:
     """The length of the longest prefix of ``text`` within ``width`` (at least one character)."""
     low, high = 1, len(text)
     while low < high:
         mid = (low + high + 1) // 2
-        if pdfmetrics.stringWidth(text[:mid], font, size) <= width:
+        if measure(text[:mid], size) <= width:
             low = mid
         else:
             high = mid - 1
@@ -142,29 +150,32 @@ class PageFurniture:
 
 
 class NumberedCanvas(Canvas):
-    """Defers page output until the end so that each footer can say "Page N of M"."""
+    """A canvas whose footers say "Page N of M". Each page is written as soon as it is
+    finished: its footer calls a small form that is filled in once M is known, at the
+    end, so no page is held back (a long briefing's memory stays flat)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._saved_pages: list[dict[str, Any]] = []
+        self._footers: list[float] = []  # each page's width, for its right-aligned footer
 
     def showPage(self) -> None:
-        self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._footers.append(self._pagesize[0])
+        self.doForm(self._footer_name(self._pageNumber))
+        super().showPage()
 
     def save(self) -> None:
-        total = len(self._saved_pages)
-        for state in self._saved_pages:
-            self.__dict__.update(state)
-            self._draw_page_number(total)
-            super().showPage()
+        total = len(self._footers)
+        for number, width in enumerate(self._footers, start=1):
+            self.beginForm(self._footer_name(number), 0, 0, width, 14 * mm)
+            self.setFont(FONT, 7.5)
+            self.setFillColor(INK)
+            self.drawRightString(width - MARGIN, 10 * mm, f"Page {number} of {total}")
+            self.endForm()
         super().save()
 
-    def _draw_page_number(self, total: int) -> None:
-        self.setFont(FONT, 7.5)
-        self.setFillColor(INK)
-        width = self._pagesize[0]
-        self.drawRightString(width - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
+    @staticmethod
+    def _footer_name(number: int) -> str:
+        return f"page-number-{number}"
 
 
 class ReportDocument(BaseDocTemplate):

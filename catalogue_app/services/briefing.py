@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from catalogue_app import __version__
@@ -43,12 +44,13 @@ from catalogue_app.services.ledger import (
     Buyer,
     LedgerLine,
     find_buyer,
-    ledger_lines,
     ledger_statement,
 )
+from catalogue_app.services.ledger.queries import ledger_line
 from catalogue_app.services.trail import AuditTrail
 
 ZERO = Decimal("0.00")
+_BATCH = 2000  # purchases read at a time
 CHAMPIONS_LISTED = 30  # a national catalogue has thousands of champions; the rest are counted
 SECTIONS = {
     "summary": "Summary",
@@ -111,7 +113,15 @@ def scope_parts(buyer: Buyer, start: date | None, end: date | None) -> list[Colu
         period.append(P.order_date <= end)
     if buyer.ref.is_collaboration:
         return [and_(P.buyer_collaboration_id == buyer.id, *period)]
-    shared = select(m.PurchaseShare.purchase_id).where(m.PurchaseShare.force_id == buyer.id)
+    # a share carries its purchase's order date and status, so only the shares in the
+    # period are looked up, not every share the force ever had
+    S = m.PurchaseShare
+    chosen = [S.force_id == buyer.id, S.status == PurchaseStatus.ACTIVE]
+    if start is not None:
+        chosen.append(S.order_date >= start)
+    if end is not None:
+        chosen.append(S.order_date <= end)
+    shared = select(S.purchase_id).where(*chosen)
     return [and_(P.buyer_force_id == buyer.id, *period), and_(P.id.in_(shared), *period)]
 
 
@@ -323,8 +333,11 @@ class BriefingService:
         previous_start = previous_end - timedelta(days=days - 1)
         with self.db.reading() as s:
             buyer = find_buyer(s, buyer_code)
-            lines = ledger_lines(s, ledger_statement(buyer, start, end))
-            previous = ledger_lines(s, ledger_statement(buyer, previous_start, previous_end))
+            lines = list(_each(s, ledger_statement(buyer, start, end)))
+            # the previous period only for its sums: summed as it is read, never held whole
+            previous, previous_ids = _spent(
+                s, ledger_statement(buyer, previous_start, previous_end)
+            )
             data = BriefingData(
                 buyer.code,
                 buyer.name,
@@ -354,7 +367,7 @@ class BriefingService:
             )
             data.by_category = _group(lines, previous, lambda ln: categories[ln.product_code])
             data.by_supplier = _group(lines, previous, lambda ln: ln.supplier)
-            frameworks, data.route_names = _route_names(s, lines + previous)
+            frameworks, data.route_names = _route_names(s, [*lines, *previous])
             data.by_route = _group(
                 lines,
                 previous,
@@ -364,7 +377,7 @@ class BriefingService:
                     else OFF_FRAMEWORK_LABEL
                 ),
             )
-            counted = {ln.id for ln in lines} | {ln.id for ln in previous}
+            counted = {ln.id for ln in lines} | previous_ids
             data.targets = self._targets(s, buyer, start, end, counted)
             data.members = self._members(s, buyer, lines) if buyer.ref.is_collaboration else []
             data.expiring = self._expiring(s, today)
@@ -414,11 +427,18 @@ class BriefingService:
             .order_by(m.SavingsTarget.period_start)
         ):
             counted_to = min(end, t.period_end)
-            lines = ledger_lines(s, ledger_statement(buyer, t.period_start, counted_to))
-            counted.update(ln.id for ln in lines)
             by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-            for ln in lines:
+
+            def note(ln: LedgerLine, by_month: dict[date, Decimal] = by_month) -> LedgerLine:
+                counted.add(ln.id)
                 by_month[_month_end(ln.order_date)] += ln.saving
+                return ln
+
+            # the target's purchases are summed as they are read, never held whole
+            lines = (
+                note(ln) for ln in _each(s, ledger_statement(buyer, t.period_start, counted_to))
+            )
+            realised = realised_savings(lines)
             cumulative, running = [], ZERO
             month = _month_end(t.period_start)
             while month <= _month_end(counted_to):
@@ -432,7 +452,7 @@ class BriefingService:
                     t.period_end,
                     t.amount,
                     t.amount_upper,
-                    realised_savings(lines),
+                    realised,
                     t.source,
                     cumulative,
                     counted_to,
@@ -524,7 +544,35 @@ def _champion_adoption(
     return {code: (int(count or 0), first) for code, count, first in rows}
 
 
-def _route_names(s: Session, lines: list[LedgerLine]) -> tuple[dict[str, str], dict[Route, str]]:
+def _each(s: Session, stmt: Select[Any]) -> Iterator[LedgerLine]:
+    """The purchases of a ledger statement, read a batch at a time."""
+    for row in s.execute(stmt.execution_options(yield_per=_BATCH)):
+        yield ledger_line(row)
+
+
+class _Spent(NamedTuple):
+    """What some purchases spent on one product from one supplier by one route."""
+
+    product_code: str
+    supplier: str
+    route: Route
+    total: Decimal
+
+
+def _spent(s: Session, stmt: Select[Any]) -> tuple[list[_Spent], set[str]]:
+    """What the purchases of a ledger statement spent, by product, supplier and route, and
+    their ids: summed as they are read (sums of exact pence, so the same to the penny)."""
+    totals: dict[tuple[str, str, Route], Decimal] = defaultdict(lambda: ZERO)
+    ids: set[str] = set()
+    for ln in _each(s, stmt):
+        ids.add(ln.id)
+        totals[ln.product_code, ln.supplier, ln.route] += ln.total
+    return [_Spent(*key, total) for key, total in totals.items()], ids
+
+
+def _route_names(
+    s: Session, lines: Sequence[LedgerLine | _Spent]
+) -> tuple[dict[str, str], dict[Route, str]]:
     """Each framework's reference with its title ("RM6098 — Technology Products …"), and
     each route with its lot's title ("RM6098 lot 1 — Hardware and Associated Services")."""
     references = {ln.route.framework for ln in lines if ln.route.framework}

@@ -133,7 +133,7 @@ def test_hostile_names_print_literally_and_load_nothing(db, tmp_path):
     text = pdf_text(path)
     assert '<font color="red">A&B</font>' in text and "ŵŷ €" in text
     assert "OFFICIAL-SENSITIVE <B>" in text
-    assert b"/XObject" not in path.read_bytes()
+    assert b"/Subtype /Image" not in path.read_bytes()  # no image was loaded
 
 
 def test_an_empty_period_gives_a_short_briefing_that_says_so(db, tmp_path):

@@ -34,7 +34,7 @@ def test_each_page_takes_the_rows_that_fit_and_the_last_one_the_total(db):
         page = parts[0]
         _, page_height = page.wrap(800, 500)
         assert page_height <= 500
-        rows += len(page._cellvalues) - 1  # less the header row
+        rows += len(page.rows)  # the rows under its header
         pages.append(page)
         if len(parts) == 1:
             break
