@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TextIO
 
@@ -73,8 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cache
+def _parser() -> argparse.ArgumentParser:
+    # built once per process: the entry point parses before it knows whether a command
+    # runs, and the command parses again
+    return build_parser()
+
+
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    return build_parser().parse_args(list(argv))
+    return _parser().parse_args(list(argv))
 
 
 def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime] | None = None) -> None:
@@ -90,7 +98,13 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime] | N
         from catalogue_app.services.context import AppContext
         from catalogue_app.services.database import open_database
 
-        database = open_database(args.database, seed_new=command.seed_new(args))
+        # the integrity check reads the whole file: a reading command need not wait for
+        # it (a write runs it first); `db` commands report on the file, so they check now
+        database = open_database(
+            args.database,
+            seed_new=command.seed_new(args),
+            check_integrity="now" if args.command == "db" else "before-writes",
+        )
         try:
             ctx = AppContext(database) if clock is None else AppContext(database, clock=clock)
             log.info("%s on %s by %s", name, database.description, ctx.actor)

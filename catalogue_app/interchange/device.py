@@ -15,17 +15,15 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from typing import TYPE_CHECKING
 
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.paths import fsync_file, fsync_folder, user_data_dir
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+# cryptography is imported where a key is used: loading it costs the app's start otherwise
 KEY_FILE = "device-key.pem"
 
 
@@ -43,6 +41,8 @@ class DeviceKey:
 
     @property
     def public_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
@@ -62,6 +62,9 @@ class DeviceKey:
 
 def verify_signature(public_text: str, signature: str, data: bytes) -> bool:
     """Whether ``signature`` (base64) is the holder of ``public_text``'s over ``data``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_text, validate=True))
         public.verify(base64.b64decode(signature, validate=True), data)
@@ -80,6 +83,9 @@ _loaded: dict[Path, DeviceKey] = {}
 
 def device_key(folder: Path | None = None) -> DeviceKey:
     """This device's key, created (readable by the user only) the first time it is needed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     folder = folder or user_data_dir()
     path = folder / KEY_FILE
     if path in _loaded:
@@ -104,6 +110,9 @@ def device_key(folder: Path | None = None) -> DeviceKey:
 
 
 def _create(path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,

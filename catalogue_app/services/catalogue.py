@@ -23,11 +23,13 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue_app.db import models as m
+from catalogue_app.db.types import Money
 from catalogue_app.domain.enums import ProductStatus, PurchaseStatus
 from catalogue_app.domain.errors import NotFoundError, ReferenceDataError, ValidationError
 from catalogue_app.domain.synonyms import SynonymTable, phrase
@@ -44,7 +46,9 @@ from catalogue_app.services.dto import (
     ProductDetail,
     ProductRow,
 )
-from catalogue_app.services.ledger.queries import SPEND
+
+# spend as the ledger sums it (services.ledger.queries.SPEND), without loading the ledger package
+_SPEND = type_coerce(func.sum(m.Purchase.quantity * m.Purchase.unit_price), Money())
 
 MAX_SEARCH_TERMS = 8
 MAX_TERM_LENGTH = 60
@@ -263,7 +267,7 @@ class CatalogueService:
             )
             spend = dict(
                 s.execute(
-                    select(m.Lot.framework_id, SPEND)
+                    select(m.Lot.framework_id, _SPEND)
                     .join(m.Purchase, m.Purchase.lot_id == m.Lot.id)
                     .where(m.Purchase.status == PurchaseStatus.ACTIVE)
                     .group_by(m.Lot.framework_id)

@@ -6,16 +6,25 @@ folder) is opened read-only, and every write is refused with a
 :class:`ReadOnlyDatabaseError` saying why; a file locked by another program is
 refused with a sentence saying so.
 
+The integrity check reads every page of the file, seconds for a national
+ledger, so the window and the command line may defer it
+(``check_integrity="before-writes"``): reads start at once, the check runs when
+asked (:meth:`Database.check_integrity`, on a worker) or at the latest before
+the first write, and a damaged file then turns read-only with the same sentence
+before anything is written.
+
 A new database gets the reference catalogue and an empty ledger; the
 illustrative demo history is added only when asked (``demo=True``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
@@ -74,16 +83,31 @@ class Database:
     read-only; ``read_only`` is then true and every write is refused with it.
     """
 
-    def __init__(self, url: URL, engine: Engine, *, read_only_reason: str | None = None) -> None:
+    def __init__(
+        self,
+        url: URL,
+        engine: Engine,
+        *,
+        read_only_reason: str | None = None,
+        unchecked: bool = False,
+    ) -> None:
         self.url = url
-        self.engine = engine
         self.read_only_reason = read_only_reason
+        self._use(engine)
+        self.migration: MigrationReport | None = None
+        self.seeded: SeedReport | None = None
+        # the deferred integrity check of an embedded file: pending until it has run
+        self._checked = threading.Event()
+        if not unchecked:
+            self._checked.set()
+        self._check_lock = threading.Lock()
+
+    def _use(self, engine: Engine) -> None:
+        self.engine = engine
         self.sessions: sessionmaker[Session] = session_factory(engine)
         self._reading: sessionmaker[Session] = session_factory(
             engine.execution_options(**{READ_ONLY_OPTION: True})
         )
-        self.migration: MigrationReport | None = None
-        self.seeded: SeedReport | None = None
 
     @property
     def description(self) -> str:
@@ -97,10 +121,44 @@ class Database:
     def read_only(self) -> bool:
         return self.read_only_reason is not None
 
+    @property
+    def check_pending(self) -> bool:
+        """Whether the integrity check deferred at opening has still to run."""
+        return not self._checked.is_set()
+
     def require_writable(self) -> None:
-        """Raise :class:`ReadOnlyDatabaseError` before any work if nothing may be written."""
+        """Raise :class:`ReadOnlyDatabaseError` before any work if nothing may be written.
+
+        Runs a deferred integrity check first (it may take seconds on a large file).
+        """
+        self.check_integrity()
         if self.read_only_reason is not None:
             raise ReadOnlyDatabaseError(self.read_only_reason)
+
+    def check_integrity(self) -> str | None:
+        """Run the integrity check deferred at opening, if it has not run yet.
+
+        Returns the sentence saying why the file is now read-only when this call
+        found it damaged, else None (sound, checked before, or not deferred). A
+        damaged file is reopened read-only before this returns, so nothing is written
+        to it afterwards; writes that arrive meanwhile wait for the check.
+        """
+        if self._checked.is_set():
+            return None
+        with self._check_lock:
+            if self._checked.is_set():  # another thread checked meanwhile
+                return None
+            path = _sqlite_file(self.url)
+            assert path is not None, "only an embedded file has its check deferred"
+            found = sqlite_file.probe(path)
+            if found.damaged:
+                reason = sqlite_file.damage_sentence(path, found.problems, opened=True)
+                old = self.engine
+                self._use(create_app_engine(self.url, read_only=True, immutable=found.immutable))
+                self.read_only_reason = reason
+                old.dispose()
+            self._checked.set()
+            return self.read_only_reason if found.damaged else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -110,6 +168,7 @@ class Database:
         timeout for other writers. Database failures become a
         :class:`DatabaseError` with a sentence.
         """
+        self.check_integrity()
         with self._translated(self.sessions) as session:
             yield session
 
@@ -214,9 +273,11 @@ class Database:
 
     def is_empty(self) -> bool:
         """Whether the catalogue holds nothing at all: no reference data and no purchases."""
+        # plain SQL, asked at every start: the ORM's mappers need not be configured for it
         tables = (m.Region, m.Force, m.Supplier, m.Product, m.Framework, m.Purchase)
+        found = " OR ".join(f"EXISTS (SELECT 1 FROM {t.__tablename__})" for t in tables)
         with self.reading() as session:
-            return all(session.scalar(select(t.id).limit(1)) is None for t in tables)
+            return not session.connection().exec_driver_sql(f"SELECT {found}").scalar()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -239,6 +300,7 @@ def open_database(
     migrate: bool = True,
     seed_new: bool = True,
     demo: bool = False,
+    check_integrity: Literal["now", "before-writes"] = "now",
 ) -> Database:
     """Open the database named by ``location`` (or the environment, or the default file).
 
@@ -248,14 +310,19 @@ def open_database(
     an interrupted first run is seeded now. An older one is backed up and
     migrated; a newer one is refused untouched. An embedded file that is
     damaged or that this user may not write opens read-only (see the module
-    docstring).
+    docstring). With ``check_integrity="before-writes"`` a current, writable file
+    opens without its integrity check, which runs later (see the module docstring);
+    a file that needs upgrading is always checked first.
     """
     url = resolve_database_url(location)
     if url.get_backend_name() == "sqlite" and url.database == str(default_database_path()):
         default_database_path().parent.mkdir(parents=True, exist_ok=True)
     path = _sqlite_file(url)
+    unchecked = False
     if path is not None and path.exists():
-        reason, immutable = _read_only_reason(path, url)
+        reason, immutable, unchecked = _read_only_reason(
+            path, url, defer_check=check_integrity == "before-writes"
+        )
         if reason is not None:
             db = Database(
                 url,
@@ -264,7 +331,7 @@ def open_database(
             )
             db.migration = MigrationReport(False, SCHEMA_HEAD, SCHEMA_HEAD, None)
             return db
-    db = Database(url, create_app_engine(url))
+    db = Database(url, create_app_engine(url), unchecked=unchecked)
     try:
         if migrate:
             seeded: list[SeedReport] = []
@@ -276,12 +343,23 @@ def open_database(
             db.migration = upgrade(url, db.engine, on_create=fill)
             if seeded:
                 db.seeded = seeded[0]
-            elif seed_new and db.is_empty():
+            elif seed_new and _left_empty(db):
                 db.seed(demo=demo)  # a catalogue an interrupted first run left empty
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _left_empty(db: Database) -> bool:
+    """Whether the catalogue holds nothing; a file whose deferred check is still to run
+    and that cannot be read here is checked now (a damaged one then opens read-only)."""
+    try:
+        return db.is_empty()
+    except DatabaseError:
+        if db.check_pending and db.check_integrity() is not None:
+            return False
+        raise
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -290,17 +368,26 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def _read_only_reason(path: Path, url: URL) -> tuple[str | None, bool]:
-    """Why an existing file must open read-only (None if it need not), and whether
-    its read-only connections must be immutable. Refuses what cannot open at all."""
+def _read_only_reason(path: Path, url: URL, *, defer_check: bool) -> tuple[str | None, bool, bool]:
+    """Why an existing file must open read-only (None if it need not), whether its
+    read-only connections must be immutable, and whether its integrity check was
+    deferred. Refuses what cannot open at all."""
+    if defer_check:
+        found = sqlite_file.probe(path, check=False)
+        if found.writable and found.revision == SCHEMA_HEAD and not found.damaged:
+            return None, False, True
     found = sqlite_file.probe(path)
     if found.damaged:
         state = SchemaState.OLDER if found.revision != SCHEMA_HEAD else SchemaState.CURRENT
         if state is not SchemaState.CURRENT:
             raise DatabaseError(sqlite_file.damage_sentence(path, found.problems, opened=False))
-        return sqlite_file.damage_sentence(path, found.problems, opened=True), found.immutable
+        return (
+            sqlite_file.damage_sentence(path, found.problems, opened=True),
+            found.immutable,
+            False,
+        )
     if found.writable:
-        return None, False
+        return None, False, False
     state = classify(list(found.tables), found.revision, describe(url))
     if state is not SchemaState.CURRENT:
         raise DatabaseError(
@@ -311,4 +398,5 @@ def _read_only_reason(path: Path, url: URL) -> tuple[str | None, bool]:
         f"{path} is read-only for you (the file or its folder cannot be written), "
         "so it was opened for reading only and nothing can be changed",
         found.immutable,
+        False,
     )

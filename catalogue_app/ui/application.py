@@ -42,7 +42,8 @@ def run_gui(database: str | None = None) -> int:
     configure_application(app)
     hooks = install_exception_hooks()
     try:
-        db = open_database(database)
+        # the integrity check reads the whole file: it runs once the window is up
+        db = open_database(database, check_integrity="before-writes")
     except CatalogueError as exc:
         log.warning("could not open the catalogue: %s", exc)
         QMessageBox.critical(None, APP_NAME, f"The catalogue could not be opened.\n\n{exc}")

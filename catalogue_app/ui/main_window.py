@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.check_demo_data()
         self.check_login()
         self.check_offline_copy()
+        self.check_integrity()
 
     # -- compatibility with the simple shell's names -------------------------------------------
     @property
@@ -512,6 +513,29 @@ class MainWindow(QMainWindow):
             self.import_notices_action.setToolTip(
                 f"Not available: {profile.why_not('import notices')}."
             )
+
+    def check_integrity(self) -> QueryOp[str | None] | None:
+        """Finish the file's integrity check (off the GUI thread) if opening deferred it;
+        a damaged file turns read-only and the officer is told why."""
+        if not self._db.check_pending:
+            return None
+        op = QueryOp(
+            self, self._db.check_integrity, kind="integrity", doing="checking the catalogue file"
+        ).success(self._integrity_checked)
+        op.run_in_background()
+        return op
+
+    def _integrity_checked(self, damage: str | None) -> None:
+        if damage is None:
+            return
+        self._disable_writes(damage)
+        self.read_only_label.setToolTip(damage)
+        self.read_only_label.setVisible(True)
+        self._update_title()
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, f"{damage.rstrip('.')}.", parent=self)
+        box.setObjectName("damagedDatabaseMessage")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _refused_read_only(self) -> bool:
         """Say why nothing can be changed, if so; true when the action must not go on."""

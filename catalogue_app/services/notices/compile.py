@@ -25,10 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
-
-from ocdsmerge.merge import CompiledRelease  # type: ignore[import-untyped]
-from ocdsmerge.rules import MergeRules, get_merge_rules  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any
 
 from catalogue_app.domain.enums import NOTICE_KINDS
 from catalogue_app.domain.money import round_money
@@ -36,6 +33,10 @@ from catalogue_app.interchange.ocds import cpv
 from catalogue_app.interchange.ocds.releases import amount, utc_text
 from catalogue_app.interchange.ocds.schema import release_schema
 
+if TYPE_CHECKING:
+    from ocdsmerge.rules import MergeRules  # type: ignore[import-untyped]
+
+# ocdsmerge is imported where releases are merged: loading it costs the app's start otherwise
 KINDS = NOTICE_KINDS
 CALL_OFF = re.compile(
     r"call[- ]?off|from a framework|under a framework|further competition|mini[- ]competition|"
@@ -47,6 +48,8 @@ INACTIVE = {"cancelled", "unsuccessful", "pending"}
 
 @cache
 def merge_rules() -> MergeRules:
+    from ocdsmerge.rules import get_merge_rules
+
     return get_merge_rules(release_schema())
 
 
@@ -151,6 +154,8 @@ def _omitted() -> frozenset[tuple[str, ...]]:
 
 
 def _merged(ocid: str, ordered: Sequence[StoredRelease], notes: list[str]) -> dict[str, Any]:
+    from ocdsmerge.merge import CompiledRelease  # type: ignore[import-untyped]
+
     merged = CompiledRelease(merge_rules=merge_rules())
     for release in ordered:
         data = dict(release.data)

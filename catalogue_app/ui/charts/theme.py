@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reportlab.lib.colors import Color
-
+from catalogue_app.domain import palette
 from catalogue_app.domain.money import format_gbp
-from catalogue_app.reports.briefing import PREVIOUS
-from catalogue_app.reports.briefing import _money_short as money_short
-from catalogue_app.reports.document import ACCENT, INK, RULE
+from catalogue_app.domain.money import format_gbp_short as money_short
 
 __all__ = ["ACCENT_HEX", "format_gbp", "money_short"]
 
-
-def _hex(colour: Color) -> str:
-    return "#" + str(colour.hexval())[2:]
-
-
-ACCENT_HEX = _hex(ACCENT)  # this period, realised savings, spend
-PREVIOUS_HEX = _hex(PREVIOUS)  # the previous period, options not yet taken
-INK_HEX = _hex(INK)
-RULE_HEX = _hex(RULE)
-TARGET_HEX = "#b03a2e"  # the target trajectory, and anything that needs attention
+ACCENT_HEX = palette.ACCENT  # this period, realised savings, spend
+PREVIOUS_HEX = palette.PREVIOUS  # the previous period, options not yet taken
+INK_HEX = palette.INK
+RULE_HEX = palette.RULE
+TARGET_HEX = palette.TARGET  # the target trajectory, and anything that needs attention
 NONE_HEX = "#e6eaee"  # no data: a force that has not adopted
 BACKGROUND_HEX = "#ffffff"
 # the top eight categories, then "Other" in grey: blues and teals around the accent

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft4Validator  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
 MAX_PROBLEMS = 5
 
@@ -26,6 +27,8 @@ def release_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft4Validator:
+    from jsonschema import Draft4Validator  # loaded when a release is first checked
+
     return Draft4Validator(release_schema())
 
 
