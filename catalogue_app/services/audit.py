@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from catalogue_app.db import models as m
@@ -71,7 +71,7 @@ class AuditWriter:
             }
             row["hash"] = previous = event_hash(row)
             rows.append(row)
-        self.session.execute(insert(cast(Table, m.AuditEvent.__table__)), rows)
+        self.session.connection().execute(_ADD_EVENTS, rows)
 
 
 def audit_json(values: Any) -> str | None:
@@ -80,11 +80,30 @@ def audit_json(values: Any) -> str | None:
 
 
 def chain_name(session: Session) -> str:
-    """This writer's chain: its login on a shared server, this device on an embedded file."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        return f"login:{session.execute(text('SELECT session_user')).scalar_one()}"
-    return f"device:{device_key().device_id}"
+    """This writer's chain: its login on a shared server, this device on an embedded file.
+
+    Found once per session (one unit of work), however many writes it makes.
+    """
+    found = session.info.get(_CHAIN_KEY)
+    if found is None:
+        if session.get_bind().dialect.name == "postgresql":
+            found = f"login:{session.execute(text('SELECT session_user')).scalar_one()}"
+        else:
+            found = f"device:{device_key().device_id}"
+        session.info[_CHAIN_KEY] = found
+    return str(found)
+
+
+_CHAIN_KEY = "audit chain"
+_EVENTS = cast(Table, m.AuditEvent.__table__)
+# built once, so each use reuses its compiled SQL
+_HEAD = (
+    select(_EVENTS.c.seq, _EVENTS.c.hash)
+    .where(_EVENTS.c.chain == bindparam("chain"))
+    .order_by(_EVENTS.c.seq.desc())
+    .limit(1)
+)
+_ADD_EVENTS = insert(_EVENTS)
 
 
 def chain_head(session: Session, chain: str, *, lock: bool = False) -> tuple[int, str]:
@@ -95,12 +114,7 @@ def chain_head(session: Session, chain: str, *, lock: bool = False) -> tuple[int
     """
     if lock and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": chain})
-    found = session.execute(
-        select(m.AuditEvent.seq, m.AuditEvent.hash)
-        .where(m.AuditEvent.chain == chain)
-        .order_by(m.AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    found = session.connection().execute(_HEAD, {"chain": chain}).first()
     if found is None:
         return 0, GENESIS
     return int(found[0] or 0), str(found[1])
