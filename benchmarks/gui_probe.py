@@ -1,12 +1,18 @@
 """GUI measurements, run in their own process (offscreen Qt: a lower bound for a real display).
 
     python -m benchmarks.gui_probe bare              an empty QMainWindow, painted
-    python -m benchmarks.gui_probe cold DB           the app's main window with rows painted
+    python -m benchmarks.gui_probe rows DB           a QMainWindow with a QTableView of 200
+                                                     products read through SQLAlchemy Core,
+                                                     painted (the floor for ``cold``)
+    python -m benchmarks.gui_probe cold DB [VIEW]    the app started as ``catalogue-app`` starts
+                                                     it, until VIEW has painted what it read:
+                                                     ``home`` (the key figures, what a new user
+                                                     sees first) or ``products`` (the first rows)
     python -m benchmarks.gui_probe interactive DB N  search, scroll and peak memory, as JSON
     python -m benchmarks.gui_probe responsive DB     the longest the GUI thread stalls, per action
 
-``bare`` and ``cold`` print "painted" the moment the first paint has happened;
-the parent times from process start to that line.
+``bare``, ``rows`` and ``cold`` print "painted" the moment the first paint has
+happened; the parent times from process start to that line.
 """
 
 from __future__ import annotations
@@ -79,7 +85,34 @@ def bare() -> None:
     app.exec()
 
 
-def _window(database: str):  # type: ignore[no-untyped-def]
+def rows(database: str) -> None:
+    """The floor for a cold start: Qt, SQLAlchemy, a query of one page of products, a table."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+    from sqlalchemy import column, create_engine, select, table
+
+    app = QApplication(sys.argv[:1])
+    engine = create_engine(f"sqlite+pysqlite:///{database}")
+    products = table("products", column("code"), column("name"), column("unit"), column("status"))
+    stmt = select(products).order_by(products.c.name).limit(200)
+    with engine.connect() as conn:
+        found = conn.execute(stmt).all()
+    model = QStandardItemModel(len(found), 4)
+    model.setHorizontalHeaderLabels(["Code", "Name", "Unit", "Status"])
+    for r, row in enumerate(found):
+        for c, value in enumerate(row):
+            model.setItem(r, c, QStandardItem(str(value)))
+    window = QMainWindow()
+    view = QTableView()
+    view.setModel(model)
+    window.setCentralWidget(view)
+    window.resize(1280, 780)
+    _exit_on_paint(view.viewport())
+    window.show()
+    app.exec()
+
+
+def _window(database: str, *, check_integrity: str = "now"):  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -90,27 +123,33 @@ def _window(database: str):  # type: ignore[no-untyped-def]
     app = QApplication(sys.argv[:1])
     configure_application(app)
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(open_database(database), settings)
+    db = open_database(database, check_integrity=check_integrity)  # type: ignore[arg-type]
+    window = MainWindow(db, settings)
     # the probes measure the products table: open on it, as a user who left it there would
     window.show_view(window.views.index(window.products))
     return app, window
 
 
-def cold(database: str) -> None:
+def cold(database: str, view: str = "products") -> None:
     from PySide6.QtCore import QTimer
 
-    app, window = _window(database)
+    # as the app opens it: the file's integrity check runs on a worker once the window is up
+    app, window = _window(database, check_integrity="before-writes")
+    target = window.products if view == "products" else window.home
+    window.show_view(window.views.index(target))
+    painted = window.table.viewport() if view == "products" else target
     window.show()
 
     def wait_for_rows() -> None:
         # rows arrive from a worker; the first paint after they land is the one that counts
-        if window.products.loaded:
-            _exit_on_paint(window.table.viewport())
-            window.table.viewport().update()
+        if target.loaded:
+            _exit_on_paint(painted)
+            painted.update()
         else:
             QTimer.singleShot(1, wait_for_rows)
 
     wait_for_rows()
+    QTimer.singleShot(300_000, lambda: os._exit(1))  # never painted: the parent says so
     app.exec()
 
 
@@ -286,8 +325,10 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "bare":
         bare()
+    elif mode == "rows":
+        rows(sys.argv[2])
     elif mode == "cold":
-        cold(sys.argv[2])
+        cold(sys.argv[2], *sys.argv[3:4])
     elif mode == "interactive":
         interactive(sys.argv[2], int(sys.argv[3]))
     elif mode == "responsive":

@@ -39,6 +39,8 @@ _.hAlign  # read by reportlab's Frame when it places a flowable (reports/briefin
 _.undo  # QUndoCommand (ui/undo.py)
 _.redo
 _.tickStrings  # pyqtgraph AxisItem (ui/charts/plots.py MoneyAxis)
+_._updateLabel  # pyqtgraph AxisItem (ui/charts/plots.py QuietAxis), here to the end of the group
+_.picture
 _.paintEvent  # QWidget (ui/charts/tilemap.py)
 _.mouseMoveEvent
 _.canFetchMore  # QAbstractItemModel: the table asks for rows past the count (ui/products_model.py)
