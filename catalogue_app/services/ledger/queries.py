@@ -536,9 +536,9 @@ class Lookups:
     force on a day (see :meth:`list_price_on`).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, buyers: dict[str, Buyer] | None = None) -> None:
         self.session = session
-        self.buyers = all_buyers(session)
+        self.buyers = all_buyers(session) if buyers is None else buyers
         self.products: dict[str, ProductInfo] = {}
         self.lots: dict[tuple[str, str], LotInfo] = {}
         self.frameworks: set[str] = set()

@@ -98,15 +98,7 @@ class OneLookups(Lookups):
     asked for, one statement each, and no buyer until one is asked for."""
 
     def __init__(self, session: Session) -> None:
-        # every attribute of Lookups, its buyers filled one at a time by buyer()
-        self.session = session
-        self.buyers: dict[str, Buyer] = {}
-        self.products: dict[str, ProductInfo] = {}
-        self.lots: dict[tuple[str, str], LotInfo] = {}
-        self.frameworks: set[str] = set()
-        self.offers: dict[tuple[int, int], list[OfferInfo]] = {}
-        self.prices: dict[int, tuple[list[date], list[Decimal]]] = {}
-        self.day: date | None = None
+        super().__init__(session, buyers={})  # filled one at a time by buyer()
 
     def buyer(self, code: str) -> Buyer:
         code = code.strip()
