@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from catalogue_app import APP_NAME, __version__, logs
 from catalogue_app.domain.errors import CatalogueError
 from catalogue_app.services.database import open_database
+from catalogue_app.ui.collector import GuiThreadCollector
 from catalogue_app.ui.errors import install_exception_hooks
 from catalogue_app.ui.main_window import MainWindow
 from catalogue_app.ui.ops import wait_for_ops
@@ -41,6 +42,7 @@ def run_gui(database: str | None = None) -> int:
     assert isinstance(app, QApplication)
     configure_application(app)
     hooks = install_exception_hooks()
+    collector = GuiThreadCollector(app)
     try:
         # the integrity check reads the whole file: it runs once the window is up
         db = open_database(database, check_integrity="before-writes")
@@ -62,5 +64,6 @@ def run_gui(database: str | None = None) -> int:
     finally:
         wait_for_ops()  # a write in progress finishes before the database closes
         db.close()
+        collector.stop()
         hooks.uninstall()
         log.info("closed %s", db.description)

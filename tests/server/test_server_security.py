@@ -334,13 +334,15 @@ def test_a_wrong_force_is_named(server, capsys):
     [("viewer", "Kent Police, viewer — ", False), ("kent", "Kent Police, buyer — ", True)],
 )
 def test_the_window_names_the_login_and_switches_off_what_its_role_may_not_do(
-    server, qtbot, tmp_path, word, title, records
+    server, qtbot, qapp, tmp_path, word, title, records
 ):
     from PySide6.QtCore import QSettings
 
+    from catalogue_app.ui.collector import GuiThreadCollector
     from catalogue_app.ui.main_window import MainWindow
     from catalogue_app.ui.ops import pending_ops, running_ops, wait_for_ops
 
+    collector = GuiThreadCollector(qapp)
     db = open_database(server.url_for(word))
     window = MainWindow(db, QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     try:
@@ -361,3 +363,4 @@ def test_the_window_names_the_login_and_switches_off_what_its_role_may_not_do(
         qtbot.waitUntil(lambda: pending_ops() == 0, timeout=30000)
         assert wait_for_ops(30_000) and running_ops() == 0
         db.close()
+        collector.stop()

@@ -10,8 +10,18 @@ import time
 import pytest
 from PySide6.QtCore import QSettings
 
+from catalogue_app.ui.collector import GuiThreadCollector
 from catalogue_app.ui.main_window import MainWindow
 from catalogue_app.ui.ops import pending_ops, running_ops, wait_for_ops
+
+
+@pytest.fixture(autouse=True)
+def collected_on_the_gui_thread(qapp):
+    """As in the app: no worker collects garbage (set up first, so it stops last, once
+    every worker has returned)."""
+    collector = GuiThreadCollector(qapp)
+    yield
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
