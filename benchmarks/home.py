@@ -5,7 +5,7 @@
 Runs offscreen on the cached benchmark database (the newest ``benchmarks/cache/*.sqlite``
 unless one is named) and prints the figures as JSON: the service alone (all of Home, and
 its quick half), the window from ``show()`` to the key figures and to every chart drawn (the
-first time includes importing pyqtgraph on a worker), switching buyer, and the longest the
+first time includes importing pyqtgraph), switching buyer, and the longest the
 GUI thread went without a 1 ms heartbeat.
 """
 

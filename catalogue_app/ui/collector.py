@@ -7,16 +7,19 @@ from that worker: Qt then holds the sender's connection lock while it asks for t
 and if the GUI thread, holding the GIL, is connecting to the same object at that moment,
 both wait for ever. So automatic collection is switched off while the window runs, and a
 timer on the GUI thread collects each generation when Python's own thresholds say it is
-due; worker threads never collect.
+due; worker threads never collect. A full collection walks every object the app holds, so
+it runs at most every :data:`FULL_EVERY_S` seconds (Python itself also spaces them out).
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 INTERVAL_MS = 200
+FULL_EVERY_S = 30.0
 
 
 class GuiThreadCollector(QObject):
@@ -25,6 +28,7 @@ class GuiThreadCollector(QObject):
     def __init__(self, parent: QObject, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self._was_enabled = gc.isenabled()
+        self._last_full = time.monotonic()
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -37,6 +41,10 @@ class GuiThreadCollector(QObject):
         counts, thresholds = gc.get_count(), gc.get_threshold()
         for generation in (2, 1, 0):
             if thresholds[generation] and counts[generation] > thresholds[generation]:
+                if generation == 2:
+                    if time.monotonic() - self._last_full < FULL_EVERY_S:
+                        return gc.collect(1)
+                    self._last_full = time.monotonic()
                 return gc.collect(generation)
         return 0
 

@@ -4,6 +4,7 @@ import gc
 import threading
 import weakref
 
+from catalogue_app.ui import collector as collector_module
 from catalogue_app.ui.collector import GuiThreadCollector
 
 CYCLES = 5_000  # several times the youngest generation's threshold
@@ -49,4 +50,27 @@ def test_nothing_is_collected_before_a_threshold_is_passed(qapp):
         gc.collect()
         assert collector.collect_due() == 0
     finally:
+        collector.stop()
+
+
+def test_a_full_collection_waits_its_turn(qapp, monkeypatch):
+    collector = GuiThreadCollector(qapp)
+    generations: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        for _ in range(gc.get_threshold()[2] + 1):  # a full collection is now due
+            gc.collect(1)
+        generations.clear()
+        collector.collect_due()
+        assert generations == [1]  # the last full one was less than FULL_EVERY_S ago
+        monkeypatch.setattr(collector_module, "FULL_EVERY_S", 0.0)
+        collector.collect_due()
+        assert generations == [1, 2]
+    finally:
+        gc.callbacks.remove(seen)
         collector.stop()
