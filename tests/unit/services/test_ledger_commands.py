@@ -99,11 +99,17 @@ def test_two_restores_of_one_void_restore_it_once(db):
     service.void(recorded.id, "undone", "officer.a")
     voided = service.get(recorded.id).revision
 
-    # both restores read the purchase before either writes: hold each at its UPDATE
+    # both restores read the purchase before either writes: hold each at its first lock
+    # (PostgreSQL: the advisory lock that orders revisions; the revision itself is applied
+    # by the server, so no UPDATE is sent) or its UPDATE
     meet = threading.Barrier(2, timeout=3)
+    held = threading.local()
 
     def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE PURCHASES"):
+        said = statement.lstrip().upper()
+        writes = said.startswith("UPDATE PURCHASES") or "PG_ADVISORY_XACT_LOCK" in said
+        if writes and not getattr(held, "once", False):
+            held.once = True
             # broken when the backend serialised the two transactions: the other never came
             with contextlib.suppress(threading.BrokenBarrierError):
                 meet.wait()
