@@ -1,9 +1,10 @@
-"""Making a file or folder really unwritable for a test, whoever runs it."""
+"""Making a file or folder really unwritable for a test, whoever runs it; damaging a file."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,3 +35,14 @@ def unwritable(path: Path) -> Iterator[None]:
         if immutable:
             subprocess.run(["chattr", "-i", str(path)], check=True)
         path.chmod(mode)
+
+
+def damage(path: Path) -> None:
+    """Overwrite eight pages in the middle of a SQLite file with a repeating pattern."""
+    conn = sqlite3.connect(path)
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    middle = (path.stat().st_size // page // 2) * page
+    with path.open("r+b") as f:
+        f.seek(middle)
+        f.write(b"\xa5\x5a" * (page * 4))

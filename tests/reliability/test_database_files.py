@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from file_modes import unwritable
+from file_modes import damage, unwritable
 from sqlalchemy import func, select
 
 from catalogue_app.db import models as m
@@ -76,20 +76,9 @@ def catalogue(sqlite_template: Path, tmp_path: Path) -> Path:
 # -- damaged ---------------------------------------------------------------------------------
 
 
-def _damage(path: Path) -> None:
-    """Overwrite eight pages in the middle of the file with a repeating pattern."""
-    conn = sqlite3.connect(path)
-    page = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    middle = (path.stat().st_size // page // 2) * page
-    with path.open("r+b") as f:
-        f.seek(middle)
-        f.write(b"\xa5\x5a" * (page * 4))
-
-
 def test_a_damaged_file_opens_read_only_and_names_the_backup_to_restore(catalogue):
     backup = backup_sqlite(catalogue, SCHEMA_HEAD)
-    _damage(catalogue)
+    damage(catalogue)
     before = _digest(catalogue)
 
     db = open_database(str(catalogue))
@@ -108,7 +97,7 @@ def test_a_damaged_file_opens_read_only_and_names_the_backup_to_restore(catalogu
 
 
 def test_a_damaged_file_without_a_backup_says_there_is_none(catalogue):
-    _damage(catalogue)
+    damage(catalogue)
     db = open_database(str(catalogue))
     try:
         assert db.read_only
@@ -121,7 +110,7 @@ def test_the_backup_the_damage_sentence_names_is_the_newest(catalogue):
     older = backup_sqlite(catalogue, "0005")
     newer = backup_sqlite(catalogue, SCHEMA_HEAD)
     os.utime(older, (1_600_000_000, 1_600_000_000))
-    _damage(catalogue)
+    damage(catalogue)
     db = open_database(str(catalogue))
     try:
         assert newer.name in db.read_only_reason and older.name not in db.read_only_reason

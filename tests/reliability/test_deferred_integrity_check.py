@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from file_modes import damage
 from sqlalchemy import func, select
 
 from catalogue_app.db import models as m
@@ -34,17 +35,6 @@ DEFERRED = "before-writes"
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _damage(path: Path) -> None:
-    """Overwrite eight pages in the middle of the file with a repeating pattern."""
-    conn = sqlite3.connect(path)
-    page = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    middle = (path.stat().st_size // page // 2) * page
-    with path.open("r+b") as f:
-        f.seek(middle)
-        f.write(b"\xa5\x5a" * (page * 4))
 
 
 def _record(db, reference: str) -> None:
@@ -111,7 +101,7 @@ def test_a_write_to_a_sound_file_runs_the_check_first(catalogue):
 
 def test_a_damaged_file_is_found_before_the_first_write_and_turns_read_only(catalogue):
     backup = backup_sqlite(catalogue, SCHEMA_HEAD)
-    _damage(catalogue)
+    damage(catalogue)
     before = _digest(catalogue)
 
     db = open_database(str(catalogue), check_integrity=DEFERRED)
@@ -134,7 +124,7 @@ def test_a_damaged_file_is_found_before_the_first_write_and_turns_read_only(cata
 
 
 def test_the_check_run_on_a_worker_reports_the_damage_once(catalogue):
-    _damage(catalogue)
+    damage(catalogue)
     db = open_database(str(catalogue), check_integrity=DEFERRED)
     try:
         found: list[str | None] = []
@@ -156,7 +146,7 @@ def test_a_file_that_needs_upgrading_is_checked_before_it_is_touched(catalogue):
     conn.execute("UPDATE alembic_version SET version_num = '0005'")
     conn.commit()
     conn.close()
-    _damage(catalogue)
+    damage(catalogue)
     before = _digest(catalogue)
     with pytest.raises(Exception, match="is damaged") as refused:
         open_database(str(catalogue), check_integrity=DEFERRED)

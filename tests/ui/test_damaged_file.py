@@ -5,26 +5,15 @@ read-only with the same sentence, marked, its changes disabled, and the officer 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import open_window
+from file_modes import damage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from catalogue_app.services.database import open_database
 from catalogue_app.ui.ops import wait_for_ops
-
-
-def _damage(path: Path) -> None:
-    """Overwrite eight pages in the middle of the file with a repeating pattern."""
-    conn = sqlite3.connect(path)
-    page = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    middle = (path.stat().st_size // page // 2) * page
-    with path.open("r+b") as f:
-        f.seek(middle)
-        f.write(b"\xa5\x5a" * (page * 4))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +27,7 @@ def _open(template: Path, tmp_path: Path, *, damaged: bool):
     path = tmp_path / "catalogue.sqlite"
     shutil.copyfile(template, path)
     if damaged:
-        _damage(path)
+        damage(path)
     return open_database(str(path), check_integrity="before-writes")
 
 
