@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -53,24 +52,6 @@ def _try_to_record(db) -> None:
         force = s.scalar(select(m.Force.id).limit(1))
         product = s.scalar(select(m.Product.id).limit(1))
         s.add(_purchase(force, product, "WRITE/1"))
-
-
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded catalogue file (demo history included) for this module to copy."""
-    path = tmp_path_factory.mktemp("template") / "catalogue.sqlite"
-    open_database(str(path), demo=True).close()
-    return path
-
-
-@pytest.fixture
-def catalogue(sqlite_template: Path, tmp_path: Path) -> Path:
-    """A closed copy of the seeded catalogue, alone in its own folder."""
-    folder = tmp_path / "catalogue"
-    folder.mkdir()
-    path = folder / "catalogue.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    return path
 
 
 # -- damaged ---------------------------------------------------------------------------------

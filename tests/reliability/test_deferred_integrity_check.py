@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -58,22 +57,6 @@ def _record(db, reference: str) -> None:
 def _purchases(db) -> int:
     with db.reading() as s:
         return s.scalar(select(func.count()).select_from(m.Purchase))
-
-
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "catalogue.sqlite"
-    open_database(str(path), demo=True).close()
-    return path
-
-
-@pytest.fixture
-def catalogue(sqlite_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "catalogue"
-    folder.mkdir()
-    path = folder / "catalogue.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    return path
 
 
 def test_a_sound_file_opens_at_once_and_stays_writable_after_its_check(catalogue):
